@@ -1,0 +1,250 @@
+package io.tether.core.protocol;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Bytes to frames and back, independent of any channel. Layout (docs/PROTOCOL.md): a client
+ * opens with the 5-byte {@link #PREAMBLE}; every frame is {@code type:u8 length:u32 payload},
+ * big-endian, where length counts payload bytes only. HELLO and WELCOME payloads are TLV
+ * fields ({@code tag:u8 length:u16 value}); unknown tags are skipped so later versions can add
+ * fields.
+ */
+public final class FrameCodec {
+
+    /** 0xFF is never the first byte of UTF-8 text, so one byte tells a frame client from a line client. */
+    public static final byte[] PREAMBLE = {(byte) 0xFF, 'T', 'H', 'R', 0x01};
+    public static final int PROTOCOL_VERSION = 1;
+    public static final int HEADER_LENGTH = 5;
+
+    static final int HELLO_CLIENT_NAME = 0x01;
+    static final int HELLO_HEARTBEAT_MS = 0x02;
+    static final int HELLO_RESUME_TOKEN = 0x03;
+
+    static final int WELCOME_CONNECTION_ID = 0x01;
+    static final int WELCOME_IDLE_MS = 0x02;
+    static final int WELCOME_SERVER_PING_INTERVAL_MS = 0x03;
+    static final int WELCOME_SERVER_PING_TIMEOUT_MS = 0x04;
+    static final int WELCOME_MIN_PING_INTERVAL_MS = 0x05;
+    static final int WELCOME_MAX_FRAME_LENGTH = 0x06;
+    static final int WELCOME_SERVER_NAME = 0x07;
+    static final int WELCOME_RESUME_TOKEN = 0x08;
+    static final int WELCOME_RESUMED = 0x09;
+
+    private FrameCodec() {
+    }
+
+    /** Appends one frame's bytes to {@code out}. */
+    public static void encode(Frame frame, ByteBuf out) {
+        out.writeByte(frame.type().code());
+        int lengthIndex = out.writerIndex();
+        out.writeInt(0);
+        int start = out.writerIndex();
+        if (frame instanceof Frame.Hello h) {
+            writeText(out, HELLO_CLIENT_NAME, h.clientName());
+            writeU32(out, HELLO_HEARTBEAT_MS, h.heartbeatIntervalMillis());
+            byte[] token = h.resumeToken();
+            if (token.length > 0) {
+                writeBytes(out, HELLO_RESUME_TOKEN, token);
+            }
+        } else if (frame instanceof Frame.Welcome w) {
+            out.writeByte(WELCOME_CONNECTION_ID).writeShort(8).writeLong(w.connectionId());
+            writeU32(out, WELCOME_IDLE_MS, w.idleTimeoutMillis());
+            writeU32(out, WELCOME_SERVER_PING_INTERVAL_MS, w.serverPingIntervalMillis());
+            writeU32(out, WELCOME_SERVER_PING_TIMEOUT_MS, w.serverPingTimeoutMillis());
+            writeU32(out, WELCOME_MIN_PING_INTERVAL_MS, w.minPingIntervalMillis());
+            writeU32(out, WELCOME_MAX_FRAME_LENGTH, w.maxFrameLength());
+            writeText(out, WELCOME_SERVER_NAME, w.serverName());
+            byte[] token = w.resumeToken();
+            if (token.length > 0) {
+                writeBytes(out, WELCOME_RESUME_TOKEN, token);
+            }
+            if (w.resumed()) {
+                out.writeByte(WELCOME_RESUMED).writeShort(1).writeByte(1);
+            }
+        } else if (frame instanceof Frame.Data d) {
+            out.writeBytes(d.payload());
+        } else if (frame instanceof Frame.Ping p) {
+            out.writeLong(p.id());
+        } else if (frame instanceof Frame.Pong p) {
+            out.writeLong(p.id());
+            out.writeByte(p.healthy() ? 0 : 1);
+            out.writeCharSequence(p.detail(), StandardCharsets.UTF_8);
+        } else if (frame instanceof Frame.Close c) {
+            out.writeShort(c.code());
+            out.writeCharSequence(c.reason(), StandardCharsets.UTF_8);
+        } else if (frame instanceof Frame.Notice n) {
+            out.writeShort(n.code());
+            out.writeInt((int) Math.min(n.value(), 0xFFFF_FFFFL));
+            out.writeCharSequence(n.text(), StandardCharsets.UTF_8);
+        }
+        out.setInt(lengthIndex, out.writerIndex() - start);
+    }
+
+    /**
+     * Reads one frame from {@code in}, or returns null (consuming nothing) when the frame is not
+     * complete yet. A frame whose declared length exceeds {@code maxPayloadLength} is refused as
+     * soon as its header arrives, before its payload is buffered.
+     *
+     * @throws ProtocolException for an unknown type, an oversized or a malformed frame
+     */
+    public static Frame decode(ByteBuf in, int maxPayloadLength) {
+        if (in.readableBytes() < HEADER_LENGTH) {
+            return null;
+        }
+        int start = in.readerIndex();
+        int typeCode = in.getUnsignedByte(start);
+        long length = in.getUnsignedInt(start + 1);
+        FrameType type = FrameType.fromCode(typeCode);
+        if (type == null) {
+            throw new ProtocolException(String.format("unknown frame type 0x%02x", typeCode));
+        }
+        if (length > maxPayloadLength) {
+            throw new ProtocolException(type + " frame of " + length + " bytes exceeds package_max_length " + maxPayloadLength);
+        }
+        if (in.readableBytes() < HEADER_LENGTH + length) {
+            return null;
+        }
+        in.skipBytes(HEADER_LENGTH);
+        ByteBuf payload = in.readSlice((int) length);
+        return decodePayload(type, payload);
+    }
+
+    private static Frame decodePayload(FrameType type, ByteBuf p) {
+        return switch (type) {
+            case HELLO -> decodeHello(p);
+            case WELCOME -> decodeWelcome(p);
+            case DATA -> {
+                byte[] bytes = new byte[p.readableBytes()];
+                p.readBytes(bytes);
+                yield new Frame.Data(bytes);
+            }
+            case PING -> {
+                exact(type, p, 8);
+                yield new Frame.Ping(p.readLong());
+            }
+            case PONG -> {
+                atLeast(type, p, 9);
+                long id = p.readLong();
+                int status = p.readUnsignedByte();
+                if (status > 1) {
+                    throw new ProtocolException("PONG status " + status + " is not 0 (healthy) or 1 (unhealthy)");
+                }
+                yield new Frame.Pong(id, status == 0, text(p));
+            }
+            case CLOSE -> {
+                atLeast(type, p, 2);
+                yield new Frame.Close(p.readUnsignedShort(), text(p));
+            }
+            case NOTICE -> {
+                atLeast(type, p, 6);
+                yield new Frame.Notice(p.readUnsignedShort(), p.readUnsignedInt(), text(p));
+            }
+        };
+    }
+
+    private static Frame.Hello decodeHello(ByteBuf p) {
+        String name = "";
+        long heartbeat = 0;
+        byte[] token = null;
+        while (p.isReadable()) {
+            int tag = p.readUnsignedByte();
+            ByteBuf v = field(FrameType.HELLO, tag, p);
+            switch (tag) {
+                case HELLO_CLIENT_NAME -> name = text(v);
+                case HELLO_HEARTBEAT_MS -> heartbeat = u32(FrameType.HELLO, tag, v);
+                case HELLO_RESUME_TOKEN -> token = bytes(v);
+                default -> { } // a field from a newer version: skip it
+            }
+        }
+        return new Frame.Hello(name, heartbeat, token);
+    }
+
+    private static Frame.Welcome decodeWelcome(ByteBuf p) {
+        long id = 0, idle = 0, pingInterval = 0, pingTimeout = 0, minPing = 0, maxFrame = 0;
+        String name = "";
+        byte[] token = null;
+        boolean resumed = false;
+        while (p.isReadable()) {
+            int tag = p.readUnsignedByte();
+            ByteBuf v = field(FrameType.WELCOME, tag, p);
+            switch (tag) {
+                case WELCOME_CONNECTION_ID -> {
+                    if (v.readableBytes() != 8) {
+                        throw new ProtocolException("WELCOME field 1 (connection id) must be 8 bytes, got " + v.readableBytes());
+                    }
+                    id = v.readLong();
+                }
+                case WELCOME_IDLE_MS -> idle = u32(FrameType.WELCOME, tag, v);
+                case WELCOME_SERVER_PING_INTERVAL_MS -> pingInterval = u32(FrameType.WELCOME, tag, v);
+                case WELCOME_SERVER_PING_TIMEOUT_MS -> pingTimeout = u32(FrameType.WELCOME, tag, v);
+                case WELCOME_MIN_PING_INTERVAL_MS -> minPing = u32(FrameType.WELCOME, tag, v);
+                case WELCOME_MAX_FRAME_LENGTH -> maxFrame = u32(FrameType.WELCOME, tag, v);
+                case WELCOME_SERVER_NAME -> name = text(v);
+                case WELCOME_RESUME_TOKEN -> token = bytes(v);
+                case WELCOME_RESUMED -> resumed = v.isReadable() && v.readByte() != 0;
+                default -> { } // a field from a newer version: skip it
+            }
+        }
+        return new Frame.Welcome(id, idle, pingInterval, pingTimeout, minPing, maxFrame, name, token, resumed);
+    }
+
+    private static ByteBuf field(FrameType type, int tag, ByteBuf p) {
+        if (p.readableBytes() < 2) {
+            throw new ProtocolException(type + " field " + tag + " is cut off before its length");
+        }
+        int len = p.readUnsignedShort();
+        if (p.readableBytes() < len) {
+            throw new ProtocolException(type + " field " + tag + " declares " + len + " bytes but only "
+                    + p.readableBytes() + " remain");
+        }
+        return p.readSlice(len);
+    }
+
+    private static long u32(FrameType type, int tag, ByteBuf v) {
+        if (v.readableBytes() != 4) {
+            throw new ProtocolException(type + " field " + tag + " must be 4 bytes, got " + v.readableBytes());
+        }
+        return v.readUnsignedInt();
+    }
+
+    private static void exact(FrameType type, ByteBuf p, int n) {
+        if (p.readableBytes() != n) {
+            throw new ProtocolException(type + " payload must be " + n + " bytes, got " + p.readableBytes());
+        }
+    }
+
+    private static void atLeast(FrameType type, ByteBuf p, int n) {
+        if (p.readableBytes() < n) {
+            throw new ProtocolException(type + " payload must be at least " + n + " bytes, got " + p.readableBytes());
+        }
+    }
+
+    private static String text(ByteBuf p) {
+        String s = p.toString(StandardCharsets.UTF_8);
+        p.skipBytes(p.readableBytes());
+        return s;
+    }
+
+    private static byte[] bytes(ByteBuf v) {
+        byte[] b = new byte[v.readableBytes()];
+        v.readBytes(b);
+        return b;
+    }
+
+    private static void writeU32(ByteBuf out, int tag, long value) {
+        out.writeByte(tag).writeShort(4).writeInt((int) Math.min(Math.max(value, 0), 0xFFFF_FFFFL));
+    }
+
+    private static void writeText(ByteBuf out, int tag, String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        writeBytes(out, tag, b);
+    }
+
+    private static void writeBytes(ByteBuf out, int tag, byte[] b) {
+        if (b.length > 0xFFFF) {
+            throw new IllegalArgumentException("field " + tag + " is " + b.length + " bytes; at most 65535 fit");
+        }
+        out.writeByte(tag).writeShort(b.length).writeBytes(b);
+    }
+}

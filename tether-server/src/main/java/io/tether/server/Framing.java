@@ -1,0 +1,13 @@
+package io.tether.server;
+
+/** How a connection's byte stream is cut into messages. */
+public enum Framing {
+    /** Tell line and frame clients apart by their first byte (frame clients open with 0xFF). */
+    AUTO,
+    /** Newline-terminated text; CRLF accepted; what {@code nc} speaks. */
+    LINE,
+    /** The binary, length-prefixed frame protocol of docs/PROTOCOL.md; what the client SDK speaks. */
+    FRAME,
+    /** Bytes exactly as each read returned them. */
+    RAW
+}

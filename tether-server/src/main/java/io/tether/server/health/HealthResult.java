@@ -1,0 +1,18 @@
+package io.tether.server.health;
+
+/** The outcome of one {@link HealthCheck}: healthy, or not and why. */
+public record HealthResult(boolean healthy, String detail) {
+    private static final HealthResult HEALTHY = new HealthResult(true, "");
+
+    public HealthResult {
+        detail = detail == null ? "" : detail;
+    }
+
+    public static HealthResult healthy() {
+        return HEALTHY;
+    }
+
+    public static HealthResult unhealthy(String detail) {
+        return new HealthResult(false, detail);
+    }
+}
