@@ -17,7 +17,7 @@ public interface HealthCheck {
     String name();
 
     /**
-     * Checks the dependency once. Return {@link HealthResult#healthy()} or an unhealthy result
+     * Checks the dependency once. Return {@link HealthResult#ok()} or {@link HealthResult#failed(String)}
      * with a detail; throwing counts as unhealthy with the exception's message.
      */
     HealthResult check(Duration timeout) throws Exception;

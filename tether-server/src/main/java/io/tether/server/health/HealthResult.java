@@ -8,11 +8,11 @@ public record HealthResult(boolean healthy, String detail) {
         detail = detail == null ? "" : detail;
     }
 
-    public static HealthResult healthy() {
+    public static HealthResult ok() {
         return HEALTHY;
     }
 
-    public static HealthResult unhealthy(String detail) {
+    public static HealthResult failed(String detail) {
         return new HealthResult(false, detail);
     }
 }
