@@ -1,0 +1,67 @@
+package io.tether.bench.server;
+
+import io.netty.util.internal.PlatformDependent;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
+
+/**
+ * The stdin/stdout conversation between a bench server process and the load tool that started
+ * it. The server prints {@code READY <port> <pid>} once bound; the tool then sends
+ * {@code stats} (answered with one {@code STATS ...} line after a full GC, so heap figures are the
+ * live set) or {@code quit}. End of stdin also stops the server, so a dead tool leaves no server
+ * behind, and {@code --max-seconds} bounds its life whatever happens.
+ */
+public final class ServerControl {
+    private ServerControl() {
+    }
+
+    /** Prints the READY line, then serves commands until quit, EOF or the time limit; returns to let the caller close. */
+    public static void serve(int port, long maxSeconds, IntSupplier connections) throws Exception {
+        System.out.println("READY " + port + " " + ProcessHandle.current().pid() + " " + Transport.name());
+        System.out.flush();
+        Thread limit = new Thread(() -> {
+            try {
+                Thread.sleep(maxSeconds * 1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("bench server: --max-seconds " + maxSeconds + " reached, exiting");
+            System.exit(3);
+        }, "max-seconds");
+        limit.setDaemon(true);
+        limit.start();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            line = line.trim();
+            if (line.equals("quit")) {
+                break;
+            } else if (line.equals("stats")) {
+                System.out.println(stats(connections.getAsInt()));
+                System.out.flush();
+            }
+        }
+    }
+
+    /** One STATS line: live heap after GC, NIO direct buffers, Netty's own direct counter, connections. */
+    static String stats(int connections) throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long nioDirect = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                nioDirect = pool.getMemoryUsed();
+            }
+        }
+        long nettyDirect = PlatformDependent.usedDirectMemory();
+        return "STATS heap=" + heap + " direct=" + (nioDirect + Math.max(0, nettyDirect))
+                + " conns=" + connections;
+    }
+}
