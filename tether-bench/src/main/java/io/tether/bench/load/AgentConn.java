@@ -22,9 +22,9 @@ import java.util.function.Consumer;
 @ChannelHandler.Sharable
 final class AgentConn extends ChannelInboundHandlerAdapter {
     private static final ByteBuf PING = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(5).writeBytes("ping\n".getBytes(StandardCharsets.US_ASCII)).asReadOnly());
+            Unpooled.directBuffer(5).writeBytes("ping\n".getBytes(StandardCharsets.US_ASCII)));
     private static final ByteBuf LAST = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(5).writeBytes("last\n".getBytes(StandardCharsets.US_ASCII)).asReadOnly());
+            Unpooled.directBuffer(5).writeBytes("last\n".getBytes(StandardCharsets.US_ASCII)));
 
     private final ClientAgent agent;
     private final InetSocketAddress remote;

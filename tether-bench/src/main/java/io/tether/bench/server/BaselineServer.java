@@ -45,6 +45,7 @@ public final class BaselineServer {
             Channel server = new ServerBootstrap().group(boss, loops)
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WheelServer {
     private static final ByteBuf PONG = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(5).writeBytes("pong\n".getBytes(StandardCharsets.US_ASCII)).asReadOnly());
+            Unpooled.directBuffer(5).writeBytes("pong\n".getBytes(StandardCharsets.US_ASCII)));
     private static final AtomicInteger OPEN = new AtomicInteger();
 
     private WheelServer() {
@@ -48,6 +48,7 @@ public final class WheelServer {
             Channel server = new ServerBootstrap().group(boss, loops)
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

@@ -1,0 +1,68 @@
+package io.tether.bench.load;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one {@code tether bench} run does; the CLI fills it from flags. Defaults are the
+ * full run of docs/BENCHMARKS.md: 19,000 connections per server process, both servers.
+ */
+public final class BenchOptions {
+    /** Servers to measure, in order; {@code baseline} first so every figure has its ratio. */
+    public List<String> kinds = new ArrayList<>(List.of("baseline", "tether"));
+    /** Connections held per server process (a process may open 20,000 files here). */
+    public int connections = 19_000;
+    /** Points of the memory-growth curve, per server process. */
+    public List<Integer> steps = new ArrayList<>(List.of(1_000, 5_000, 10_000, 19_000));
+    /** Server processes; past one process's file limit the figures add up across them. */
+    public int servers = 1;
+    /** Client processes per server process, each from its own source address 127.0.0.x. */
+    public int agentsPerServer = 2;
+    /** Idle time of the servers while connections are held (long, so held connections stay). */
+    public int holdIdleSeconds = 300;
+    public int idleCpuSeconds = 10;
+    public List<Integer> pingIntervalsMs = new ArrayList<>(List.of(1_000, 5_000, 30_000));
+    /** CPU window per ping interval; at least one whole interval. */
+    public int rateWindowSeconds = 10;
+    public List<Integer> throughputConnections = new ArrayList<>(List.of(100, 1_000));
+    public int throughputSeconds = 10;
+    public boolean restart = true;
+    /** Connections that go silent together in the close-lateness test (0 skips it). */
+    public int silentConnections = 10_000;
+    public int silentIdleMs = 2_000;
+    /** Whole sequences, alternating the kinds, for medians. */
+    public int rounds = 1;
+    /** Heap class histogram (jcmd) at 0 and at the full count, first round. */
+    public boolean histogram = true;
+    public int workers = 1;
+    public String framing = "line";
+    public int basePort = 9700;
+    public String outDir = "bench-results";
+    public String serverJvm = "-XX:+UseSerialGC -Xms40m -Xmn32m -Xmx2g -XX:+AlwaysPreTouch -Xss512k"
+            + " -Dio.netty.leakDetection.level=disabled";
+    public String agentJvm = "-XX:+UseSerialGC -Xmx768m -Xss512k -Dio.netty.leakDetection.level=disabled";
+    /** Hard bound on every child process's life. */
+    public int maxSeconds = 3_600;
+
+    /** Memory-curve points up to {@link #connections}, ending at it. */
+    public List<Integer> effectiveSteps() {
+        List<Integer> out = new ArrayList<>();
+        for (int s : steps) {
+            if (s < connections) {
+                out.add(s);
+            }
+        }
+        out.add(connections);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "kinds=" + kinds + " connections/server=" + connections + " steps=" + effectiveSteps()
+                + " servers=" + servers + " agents/server=" + agentsPerServer + " holdIdle=" + holdIdleSeconds + "s"
+                + " idleCpu=" + idleCpuSeconds + "s pingIntervalsMs=" + pingIntervalsMs + " rateWindow=" + rateWindowSeconds
+                + "s throughputConns=" + throughputConnections + " throughput=" + throughputSeconds + "s restart=" + restart
+                + " silent=" + silentConnections + " silentIdle=" + silentIdleMs + "ms rounds=" + rounds
+                + " workers=" + workers + " framing=" + framing + " serverJvm=[" + serverJvm + "] agentJvm=[" + agentJvm + "]";
+    }
+}

@@ -1,0 +1,513 @@
+package io.tether.bench.load;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The load tool's coordinator. For each server kind in turn (baseline first) it starts the
+ * server process(es) and client agent processes, then measures, in this order: memory per
+ * connection while opening up to N connections per server (RSS growth from /proc, live heap and
+ * direct memory from the server), server CPU while every connection is idle, server CPU and ping
+ * round trips at each ping interval, closed-loop ping throughput and latency, time for every
+ * client to come back after the server is killed and restarted, and how late the server closes K
+ * connections that go silent together. All figures go to {@link Results}; the report shows
+ * medians per kind and ratios to the first kind.
+ */
+public final class BenchRun {
+    private static final Map<String, String> MAIN_CLASS = Map.of(
+            "baseline", "io.tether.bench.server.BaselineServer",
+            "tether", "io.tether.bench.server.TetherBenchServer",
+            "wheel", "io.tether.bench.server.WheelServer");
+
+    private final BenchOptions o;
+    private final Results results = new Results();
+    private final Path dir;
+    private final PrintStream out;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bench-io");
+        t.setDaemon(true);
+        return t;
+    });
+    private final long started = System.nanoTime();
+    private final StringBuilder histograms = new StringBuilder();
+
+    public BenchRun(BenchOptions options, PrintStream out) throws IOException {
+        this.o = options;
+        this.out = out;
+        for (String k : o.kinds) {
+            if (!MAIN_CLASS.containsKey(k)) {
+                throw new IllegalArgumentException("unknown server kind '" + k + "'; allowed: " + MAIN_CLASS.keySet());
+            }
+        }
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        this.dir = Path.of(o.outDir, stamp);
+        Files.createDirectories(dir);
+        // Quiet loggers in the children: a per-connection log line would measure the logger.
+        Files.writeString(dir.resolve("logback.xml"), "<configuration><appender name=\"E\" "
+                + "class=\"ch.qos.logback.core.ConsoleAppender\"><target>System.err</target><encoder><pattern>%d %-5level %logger - %msg%n"
+                + "</pattern></encoder></appender><root level=\"WARN\"><appender-ref ref=\"E\"/></root></configuration>");
+    }
+
+    /** Runs every round and kind and returns the markdown report (also written to the output directory). */
+    public String run() throws Exception {
+        log("bench: " + o + " -> " + dir);
+        try {
+            for (int round = 1; round <= o.rounds; round++) {
+                for (String kind : o.kinds) {
+                    log("=== round " + round + "/" + o.rounds + ": " + kind + " ===");
+                    runKind(kind, round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String report = report();
+        Files.writeString(dir.resolve("report.md"), report);
+        return report;
+    }
+
+    private void runKind(String kind, int round) throws Exception {
+        List<Server> servers = new ArrayList<>();
+        List<Agent> agents = new ArrayList<>();
+        try {
+            for (int s = 0; s < o.servers; s++) {
+                servers.add(startServer(kind, s, o.holdIdleSeconds * 1000L));
+            }
+            for (int s = 0; s < o.servers; s++) {
+                for (int a = 0; a < o.agentsPerServer; a++) {
+                    int index = s * o.agentsPerServer + a;
+                    agents.add(new Agent(new Child(kind + "-agent" + index, jvm(o.agentJvm), "io.tether.bench.load.ClientAgent",
+                            List.of("--max-seconds", Integer.toString(o.maxSeconds)), dir), s, "127.0.0." + (2 + index)));
+                }
+            }
+            for (Agent a : agents) {
+                a.child.await("AGENT", 30_000);
+            }
+            memory(kind, round, servers, agents);
+            warmUp(kind, agents);
+            idleCpu(kind, servers);
+            rates(kind, servers, agents);
+            throughput(kind, servers, agents);
+            if (o.restart) {
+                restart(kind, servers, agents);
+            }
+            if (o.silentConnections > 0) {
+                lateness(kind, servers, agents);
+            }
+        } finally {
+            for (Agent a : agents) {
+                a.child.close();
+            }
+            for (Server s : servers) {
+                s.child.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ phases
+
+    private void memory(String kind, int round, List<Server> servers, List<Agent> agents) throws Exception {
+        long[] heap0 = new long[servers.size()];
+        long[] direct0 = new long[servers.size()];
+        long[] rss0 = new long[servers.size()];
+        for (int i = 0; i < servers.size(); i++) {
+            long[] st = servers.get(i).stats();
+            heap0[i] = st[0];
+            direct0[i] = st[1];
+            rss0[i] = ProcStat.rssBytes(servers.get(i).pid());
+        }
+        Map<String, long[]> histo0 = round == 1 && o.histogram ? classHistogram(servers.get(0).pid()) : null;
+        log(kind + ": empty server(s): heap " + mb(sum(heap0)) + ", RSS " + mb(sum(rss0)));
+        int held = 0;
+        for (int step : o.effectiveSteps()) {
+            openAll(kind, servers, agents, step - held, true);
+            held = step;
+            Thread.sleep(1000);
+            long heap = 0;
+            long direct = 0;
+            long rss = 0;
+            long conns = 0;
+            for (int i = 0; i < servers.size(); i++) {
+                long[] st = servers.get(i).stats();
+                heap += st[0] - heap0[i];
+                direct += st[1] - direct0[i];
+                conns += st[2];
+                rss += ProcStat.rssBytes(servers.get(i).pid()) - rss0[i];
+            }
+            long total = (long) held * servers.size();
+            String at = " @" + held + "/process";
+            results.add("connections held" + at + " (all processes)", kind, conns);
+            results.add("RSS growth B/conn" + at, kind, rss / (double) total);
+            results.add("live heap B/conn" + at, kind, heap / (double) total);
+            results.add("direct B/conn" + at, kind, direct / (double) total);
+            log(String.format(Locale.ROOT, "%s: %d connections held (server says %d): RSS +%.0f B/conn, heap +%.0f B/conn, direct +%.0f B/conn",
+                    kind, total, conns, rss / (double) total, heap / (double) total, direct / (double) total));
+            if (conns < total) {
+                results.note("Note: " + kind + " held " + conns + " of " + total + " connections at step " + held + ".");
+            }
+        }
+        if (histo0 != null) {
+            histograms.append(histogramDiff(kind, histo0, classHistogram(servers.get(0).pid()), held));
+        }
+    }
+
+    /** JIT-compiles the ping path before anything is timed: the server's compiler threads count as its CPU. */
+    private void warmUp(String kind, List<Agent> agents) throws Exception {
+        log(kind + ": warm-up, 5 s of closed-loop pings on 100 connections per server (not measured)");
+        all(agents, a -> a.child.call("blast " + Math.max(1, 100 / o.agentsPerServer) + " 5000", "BLAST", 70_000));
+        all(agents, a -> a.child.call("stats", "STATS", 30_000));
+    }
+
+    private void idleCpu(String kind, List<Server> servers) throws Exception {
+        Thread.sleep(2000);
+        long c0 = cpu(servers);
+        long t0 = System.nanoTime();
+        log(kind + ": measuring server CPU with every connection idle for " + o.idleCpuSeconds + " s");
+        Thread.sleep(o.idleCpuSeconds * 1000L);
+        double msPerS = (cpu(servers) - c0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
+        results.add("server CPU ms/s, all idle @" + o.connections + "/process", kind, msPerS);
+        log(String.format(Locale.ROOT, "%s: idle server CPU %.1f ms per second", kind, msPerS));
+    }
+
+    private void rates(String kind, List<Server> servers, List<Agent> agents) throws Exception {
+        for (int interval : o.pingIntervalsMs) {
+            all(agents, a -> a.child.call("rate " + interval, "RATE", 30_000));
+            Thread.sleep(Math.min(interval, 2000) + 500L);
+            all(agents, a -> a.child.call("stats", "STATS", 30_000)); // drop what came before the window
+            long window = Math.max(o.rateWindowSeconds * 1000L, interval);
+            long c0 = cpu(servers);
+            long t0 = System.nanoTime();
+            log(kind + ": every connection pings every " + interval + " ms; measuring " + window / 1000 + " s");
+            Thread.sleep(window);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double msPerS = (cpu(servers) - c0) / 1e6 / secs;
+            List<String> replies = all(agents, a -> a.child.call("stats", "STATS", 30_000));
+            all(agents, a -> a.child.call("rate 0", "RATE", 30_000));
+            long received = 0;
+            Histogram h = Histograms.create();
+            for (String r : replies) {
+                String[] w = r.split(" ");
+                received += Long.parseLong(w[2]);
+                h.add(Histograms.decode(w[3]));
+            }
+            String at = " @" + o.connections + "/process, ping every " + interval / 1000.0 + " s";
+            results.add("server CPU ms/s" + at, kind, msPerS);
+            results.add("pongs/s" + at, kind, received / secs);
+            results.add("ping p99 ms" + at, kind, h.getValueAtPercentile(99) / 1e6);
+            log(String.format(Locale.ROOT, "%s: ping every %d ms: server CPU %.1f ms/s, %.0f pongs/s, p99 %.2f ms",
+                    kind, interval, msPerS, received / secs, h.getValueAtPercentile(99) / 1e6));
+        }
+    }
+
+    private void throughput(String kind, List<Server> servers, List<Agent> agents) throws Exception {
+        List<Agent> mine = agentsOf(agents, 0);
+        for (int conns : o.throughputConnections) {
+            int each = Math.max(1, conns / mine.size());
+            log(kind + ": closed-loop ping/pong on " + each * mine.size() + " connections for " + o.throughputSeconds + " s");
+            List<String> replies = all(mine, a -> a.child.call("blast " + each + " " + o.throughputSeconds * 1000L, "BLAST",
+                    o.throughputSeconds * 1000L + 60_000));
+            long trips = 0;
+            Histogram h = Histograms.create();
+            for (String r : replies) {
+                String[] w = r.split(" ");
+                trips += Long.parseLong(w[1]);
+                h.add(Histograms.decode(w[3]));
+            }
+            double perS = trips / (double) o.throughputSeconds;
+            String at = " @" + conns + " conns";
+            results.add("round trips/s" + at, kind, perS);
+            results.add("latency p50 ms" + at, kind, h.getValueAtPercentile(50) / 1e6);
+            results.add("latency p99 ms" + at, kind, h.getValueAtPercentile(99) / 1e6);
+            results.add("latency p99.9 ms" + at, kind, h.getValueAtPercentile(99.9) / 1e6);
+            log(String.format(Locale.ROOT, "%s: %d conns: %.0f round trips/s, p50 %.3f p99 %.3f p99.9 %.3f ms", kind, conns, perS,
+                    h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6));
+        }
+    }
+
+    private void restart(String kind, List<Server> servers, List<Agent> agents) throws Exception {
+        Server old = servers.get(0);
+        List<Agent> mine = agentsOf(agents, 0);
+        long target = o.connections;
+        log(kind + ": killing server 0 (SIGKILL) with " + target + " connections; clients reconnect with 100 ms-1 s jittered backoff");
+        long tKill = System.nanoTime();
+        old.child.kill();
+        Server fresh = startServer(kind, 0, o.holdIdleSeconds * 1000L);
+        long tReady = System.nanoTime();
+        servers.set(0, fresh);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        long back = 0;
+        long lastLog = 0;
+        while (System.nanoTime() < end) {
+            back = 0;
+            for (String r : all(mine, a -> a.child.call("count", "COUNT", 30_000))) {
+                back += Long.parseLong(r.split(" ")[1]);
+            }
+            if (back >= target) {
+                break;
+            }
+            if (System.nanoTime() - lastLog > 1_000_000_000L) {
+                log(kind + ": " + back + "/" + target + " clients back");
+                lastLog = System.nanoTime();
+            }
+            Thread.sleep(20);
+        }
+        long tBack = System.nanoTime();
+        if (back < target) {
+            results.note("Note: after the restart of " + kind + " only " + back + " of " + target + " clients came back within 90 s.");
+        }
+        results.add("restart: all " + target + " clients back, ms after the new server listens", kind, (tBack - tReady) / 1e6);
+        results.add("restart: all clients back, ms after the kill (includes JVM start)", kind, (tBack - tKill) / 1e6);
+        log(String.format(Locale.ROOT, "%s: %d clients back %.0f ms after the new server listened (%.0f ms after the kill)",
+                kind, back, (tBack - tReady) / 1e6, (tBack - tKill) / 1e6));
+    }
+
+    private void lateness(String kind, List<Server> servers, List<Agent> agents) throws Exception {
+        all(agents, a -> a.child.call("closeall", "CLOSED", 60_000));
+        for (Server s : servers) {
+            s.child.close();
+        }
+        servers.clear();
+        servers.add(startServer(kind, 0, o.silentIdleMs));
+        List<Agent> mine = agentsOf(agents, 0);
+        int k = o.silentConnections;
+        int keepAlive = Math.max(100, o.silentIdleMs / 4);
+        List<String> silent = null;
+        List<String> replies = null;
+        // Round 0 warms the fresh server's read and close paths up; only round 1 is reported.
+        for (int r = 0; r < 2; r++) {
+            // Ping while opening, so no connection reaches the idle time before the moment of silence.
+            all(mine, a -> a.child.call("rate " + keepAlive, "RATE", 30_000));
+            openAll(kind, servers, mine, k, false);
+            Thread.sleep(Math.max(1000, keepAlive * 2L));
+            log(kind + ": " + k + " connections go silent together; idle time " + o.silentIdleMs + " ms"
+                    + (r == 0 ? " (warm-up, not reported)" : ""));
+            silent = all(mine, a -> a.child.call("silent " + (k / mine.size() + 1), "SILENT", 60_000));
+            replies = all(mine, a -> a.child.call("lateness " + (o.silentIdleMs + 15_000), "LATENESS", o.silentIdleMs + 60_000L));
+            if (r == 0) {
+                log(kind + ": warm-up round done");
+            }
+        }
+        long went = 0;
+        for (String s : silent) {
+            went += Long.parseLong(s.split(" ")[1]);
+        }
+        long notClosed = 0;
+        Histogram h = Histograms.create();
+        for (String r : replies) {
+            String[] w = r.split(" ");
+            notClosed += Long.parseLong(w[2]);
+            h.add(Histograms.decode(w[3]));
+        }
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(o.silentIdleMs);
+        long early = h.getCountBetweenValues(0, idleNanos - 1);
+        String at = " (" + went + " silent together, idle " + o.silentIdleMs / 1000.0 + " s)";
+        results.add("close lateness p50 ms" + at, kind, (h.getValueAtPercentile(50) - idleNanos) / 1e6);
+        results.add("close lateness p99 ms" + at, kind, (h.getValueAtPercentile(99) - idleNanos) / 1e6);
+        results.add("close lateness p99.9 ms" + at, kind, (h.getValueAtPercentile(99.9) - idleNanos) / 1e6);
+        results.add("close lateness max ms" + at, kind, (h.getMaxValue() - idleNanos) / 1e6);
+        results.add("closed before idle time (count)" + at, kind, early);
+        results.add("not closed within idle + 15 s (count)" + at, kind, notClosed);
+        log(String.format(Locale.ROOT, "%s: %d closes, lateness p50 %.1f p99 %.1f p99.9 %.1f max %.1f ms; %d early, %d not closed",
+                kind, h.getTotalCount(), (h.getValueAtPercentile(50) - idleNanos) / 1e6,
+                (h.getValueAtPercentile(99) - idleNanos) / 1e6, (h.getValueAtPercentile(99.9) - idleNanos) / 1e6,
+                (h.getMaxValue() - idleNanos) / 1e6, early, notClosed));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Opens {@code perServer} more connections to each server, split over its agents, 1,000 per command for progress. */
+    private void openAll(String kind, List<Server> servers, List<Agent> agents, int perServer, boolean reconnect) throws Exception {
+        AtomicLong opened = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long total = (long) perServer * servers.size();
+        long t0 = System.nanoTime();
+        all(agents, a -> {
+            List<Agent> peers = agentsOf(agents, a.server);
+            int index = peers.indexOf(a);
+            int mine = perServer / peers.size() + (index < perServer % peers.size() ? 1 : 0);
+            Server s = servers.get(a.server);
+            while (mine > 0) {
+                int chunk = Math.min(1000, mine);
+                String[] w = a.child.call("open 127.0.0.1 " + s.port + " " + chunk + " " + a.source + (reconnect ? " 1" : " 0"),
+                        "OPENED", 300_000).split(" ");
+                opened.addAndGet(Long.parseLong(w[1]));
+                failed.addAndGet(Long.parseLong(w[2]));
+                mine -= chunk;
+                log(kind + ": opened " + opened.get() + "/" + total + (failed.get() > 0 ? " (" + failed.get() + " failed)" : ""));
+            }
+            return "";
+        });
+        log(String.format(Locale.ROOT, "%s: %d connections opened in %.1f s", kind, opened.get(), (System.nanoTime() - t0) / 1e9));
+    }
+
+    private Server startServer(String kind, int index, long idleMs) throws Exception {
+        int port = o.basePort + 10 * o.kinds.indexOf(kind) + index;
+        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--idle-ms", Long.toString(idleMs),
+                "--workers", Integer.toString(o.workers), "--max-seconds", Integer.toString(o.maxSeconds),
+                "--framing", o.framing));
+        Child c = new Child(kind + "-server" + index, jvm(o.serverJvm), MAIN_CLASS.get(kind), args, dir);
+        String[] ready = c.await("READY", 60_000).split(" ");
+        log(kind + ": server " + index + " listening on " + ready[1] + " (pid " + c.pid() + ", " + ready[3] + ")");
+        return new Server(c, Integer.parseInt(ready[1]));
+    }
+
+    private List<String> jvm(String options) {
+        List<String> l = new ArrayList<>(Arrays.asList(options.trim().split("\\s+")));
+        l.add("-Dlogback.configurationFile=" + dir.resolve("logback.xml").toAbsolutePath());
+        return l;
+    }
+
+    private long cpu(List<Server> servers) throws IOException {
+        long t = 0;
+        for (Server s : servers) {
+            t += ProcStat.cpuNanos(s.pid());
+        }
+        return t;
+    }
+
+    private List<Agent> agentsOf(List<Agent> agents, int server) {
+        List<Agent> l = new ArrayList<>();
+        for (Agent a : agents) {
+            if (a.server == server) {
+                l.add(a);
+            }
+        }
+        return l;
+    }
+
+    /** Does {@code task} for every agent at once and returns their answers in order. */
+    private <T> List<String> all(List<T> items, AgentTask<T> task) throws Exception {
+        List<Future<String>> fs = new ArrayList<>();
+        for (T item : items) {
+            Callable<String> c = () -> task.run(item);
+            fs.add(pool.submit(c));
+        }
+        List<String> outList = new ArrayList<>();
+        for (Future<String> f : fs) {
+            outList.add(f.get());
+        }
+        return outList;
+    }
+
+    @FunctionalInterface
+    private interface AgentTask<T> {
+        String run(T item) throws Exception;
+    }
+
+    /** {@code jcmd PID GC.class_histogram}: class name to {instances, bytes}. */
+    private Map<String, long[]> classHistogram(long pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        Map<String, long[]> m = new HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length >= 4 && w[0].endsWith(":")) {
+                m.put(w[3], new long[]{Long.parseLong(w[1]), Long.parseLong(w[2])});
+            }
+        }
+        return m;
+    }
+
+    private static String histogramDiff(String kind, Map<String, long[]> before, Map<String, long[]> after, int conns) {
+        List<Map.Entry<String, long[]>> rows = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            rows.add(Map.entry(e.getKey(), new long[]{e.getValue()[0] - b[0], e.getValue()[1] - b[1]}));
+        }
+        rows.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
+        StringBuilder sb = new StringBuilder("\n#### Heap per connection, " + kind + " (jcmd GC.class_histogram at "
+                + conns + " connections minus at 0, server 0)\n\n| class | instances/conn | B/conn |\n|---|---:|---:|\n");
+        long total = 0;
+        for (Map.Entry<String, long[]> r : rows) {
+            total += r.getValue()[1];
+        }
+        for (Map.Entry<String, long[]> r : rows.subList(0, Math.min(20, rows.size()))) {
+            sb.append(String.format(Locale.ROOT, "| `%s` | %.2f | %.1f |%n", r.getKey(), r.getValue()[0] / (double) conns,
+                    r.getValue()[1] / (double) conns));
+        }
+        sb.append(String.format(Locale.ROOT, "| **all classes** | | **%.1f** |%n", total / (double) conns));
+        return sb.toString();
+    }
+
+    private String report() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("## tether bench, ").append(DateTimeFormatter.ISO_INSTANT.format(Instant.now())).append("\n\n");
+        sb.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")
+                .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version")).append(", JDK ")
+                .append(System.getProperty("java.vm.version")).append("\n\nOptions: ").append(o).append("\n\n");
+        sb.append("Medians over rounds; the ratio column divides by the first server kind measured in the same run. ")
+                .append("Server processes: ").append(o.servers).append(o.servers > 1 ? " (figures added up across them)" : "")
+                .append(".\n\n");
+        sb.append(results.table(o.kinds));
+        sb.append(histograms);
+        return sb.toString();
+    }
+
+    private void log(String line) {
+        String s = String.format(Locale.ROOT, "[%6.1fs] %s", (System.nanoTime() - started) / 1e9, line);
+        synchronized (out) {
+            out.println(s);
+            out.flush();
+        }
+        try {
+            Files.writeString(dir.resolve("run.log"), s + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the console still has it
+        }
+    }
+
+    private static long sum(long[] v) {
+        long s = 0;
+        for (long x : v) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1048576.0);
+    }
+
+    /** A bench server process and the port it listens on. */
+    private record Server(Child child, int port) {
+        long pid() {
+            return child.pid();
+        }
+
+        /** {heap, direct, connections} after a full GC in the server. */
+        long[] stats() throws IOException, InterruptedException {
+            Map<String, Long> m = new HashMap<>();
+            for (String kv : child.call("stats", "STATS", 60_000).substring(6).split(" ")) {
+                String[] p = kv.split("=");
+                m.put(p[0], Long.parseLong(p[1]));
+            }
+            return new long[]{m.get("heap"), m.get("direct"), m.get("conns")};
+        }
+    }
+
+    /** A client agent process, the server it loads and its source address. */
+    private record Agent(Child child, int server, String source) {
+    }
+}
