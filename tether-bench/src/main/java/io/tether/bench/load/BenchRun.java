@@ -293,6 +293,7 @@ public final class BenchRun {
         int keepAlive = Math.max(100, o.silentIdleMs / 4);
         List<String> silent = null;
         List<String> replies = null;
+        long closeCpu = 0;
         // Round 0 warms the fresh server's read and close paths up; only round 1 is reported.
         for (int r = 0; r < 2; r++) {
             // Ping while opening, so no connection reaches the idle time before the moment of silence.
@@ -301,11 +302,23 @@ public final class BenchRun {
             Thread.sleep(Math.max(1000, keepAlive * 2L));
             log(kind + ": " + k + " connections go silent together; idle time " + o.silentIdleMs + " ms"
                     + (r == 0 ? " (warm-up, not reported)" : ""));
+            long cpu0 = cpu(servers);
             silent = all(mine, a -> a.child.call("silent " + (k / mine.size() + 1), "SILENT", 60_000));
             replies = all(mine, a -> a.child.call("lateness " + (o.silentIdleMs + 15_000), "LATENESS", o.silentIdleMs + 60_000L));
+            closeCpu = cpu(servers) - cpu0;
             if (r == 0) {
                 log(kind + ": warm-up round done");
             }
+        }
+        Histogram alone = Histograms.create();
+        Agent first = mine.get(0);
+        for (int i = 0; i < 5; i++) {
+            // The floor: one connection silent on its own, so no close queues behind another.
+            first.child.call("open 127.0.0.1 " + servers.get(0).port + " 1 " + first.source + " 0", "OPENED", 30_000);
+            Thread.sleep(300);
+            first.child.call("silent 1", "SILENT", 30_000);
+            alone.add(Histograms.decode(first.child.call("lateness " + (o.silentIdleMs + 5_000), "LATENESS",
+                    o.silentIdleMs + 30_000L).split(" ")[3]));
         }
         long went = 0;
         for (String s : silent) {
@@ -325,6 +338,10 @@ public final class BenchRun {
         results.add("close lateness p99 ms" + at, kind, (h.getValueAtPercentile(99) - idleNanos) / 1e6);
         results.add("close lateness p99.9 ms" + at, kind, (h.getValueAtPercentile(99.9) - idleNanos) / 1e6);
         results.add("close lateness max ms" + at, kind, (h.getMaxValue() - idleNanos) / 1e6);
+        results.add("close lateness median ms, one connection silent alone (5 tries)", kind, (alone.getValueAtPercentile(50) - idleNanos) / 1e6);
+        results.add("close lateness max ms, one connection silent alone (5 tries)", kind, (alone.getMaxValue() - idleNanos) / 1e6);
+        // Everything the server did from the moment of silence to the last close, per close.
+        results.add("server CPU µs per idle close, silence to last close" + at, kind, closeCpu / 1e3 / Math.max(1, h.getTotalCount()));
         results.add("closed before idle time (count)" + at, kind, early);
         results.add("not closed within idle + 15 s (count)" + at, kind, notClosed);
         log(String.format(Locale.ROOT, "%s: %d closes, lateness p50 %.1f p99 %.1f p99.9 %.1f max %.1f ms; %d early, %d not closed",

@@ -26,7 +26,7 @@ import org.HdrHistogram.Recorder;
  * <li>{@code open HOST PORT COUNT SRC RECONNECT} opens COUNT more connections, {@code OPENED ok failed ms}
  * <li>{@code count}: {@code COUNT connected}
  * <li>{@code rate MS}: every connection sends {@code ping} every MS ms (0 stops), phases spread; {@code RATE}
- * <li>{@code stats}: {@code STATS sent received histogram} (round trips since the last stats)
+ * <li>{@code stats}: {@code STATS sent received histogram}, all since the previous stats
  * <li>{@code blast CONNS MS}: closed loop on CONNS connections for MS ms, {@code BLAST roundTrips ms histogram}
  * <li>{@code silent K}: K connections each send a last line at T0 and then nothing; {@code SILENT k}
  * <li>{@code lateness TIMEOUTMS}: waits for their closes, {@code LATENESS closed notClosed histogram(T1-T0)}
@@ -43,6 +43,8 @@ public final class ClientAgent {
     final Recorder closeDelay = new Recorder(Histograms.HIGHEST, 3);
     long sent;
     long received;
+    private long sentMark;
+    private long receivedMark;
     private Bootstrap bootstrap;
     private long rateNanos;
     private long rateStart;
@@ -90,7 +92,7 @@ public final class ClientAgent {
                     reply = onLoop(() -> rate(Long.parseLong(w[1])));
                     break;
                 case "stats":
-                    reply = onLoop(() -> "STATS " + sent + " " + received + " " + Histograms.encode(rtt.getIntervalHistogram()));
+                    reply = onLoop(this::stats);
                     break;
                 case "blast":
                     reply = blast(Integer.parseInt(w[1]), Long.parseLong(w[2]));
@@ -144,6 +146,14 @@ public final class ClientAgent {
         }
         inFlight.acquire(256);
         return "OPENED " + ok.get() + " " + failed.get() + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+
+    /** Pings sent and pongs received since the previous stats, and their round trips. */
+    private String stats() {
+        String r = "STATS " + (sent - sentMark) + " " + (received - receivedMark) + " " + Histograms.encode(rtt.getIntervalHistogram());
+        sentMark = sent;
+        receivedMark = received;
+        return r;
     }
 
     private String rate(long ms) {

@@ -1,0 +1,66 @@
+package io.tether.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tether.bench.Args;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/** The load tool's own arithmetic and parsing; no sockets, no processes. */
+class LoadToolLogicTest {
+
+    @Test
+    void cpuTicksAreUtimePlusStimeEvenWhenTheCommandHasSpaces() {
+        String stat = "4242 (java main) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 56 0 0 20 0 30 0 100 0 0";
+        assertThat(ProcStat.parseCpuTicks(stat)).isEqualTo(1234 + 56);
+    }
+
+    @Test
+    void rssLineIsInKilobytes() {
+        assertThat(ProcStat.parseKb("VmRSS:\t  123456 kB")).isEqualTo(123456);
+    }
+
+    @Test
+    void medianOfEvenAndOddCounts() {
+        assertThat(Results.median(List.of(3.0, 1.0, 2.0))).isEqualTo(2.0);
+        assertThat(Results.median(List.of(4.0, 1.0, 2.0, 3.0))).isEqualTo(2.5);
+        assertThat(Results.median(List.of())).isNaN();
+    }
+
+    @Test
+    void tableShowsMediansAndRatioToTheFirstKind() {
+        Results r = new Results();
+        r.add("rt/s", "baseline", 100);
+        r.add("rt/s", "baseline", 300);
+        r.add("rt/s", "tether", 180);
+        String t = r.table(List.of("baseline", "tether"));
+        assertThat(t).contains("| rt/s | 200 | 180 | 0.90 | 2 |");
+    }
+
+    @Test
+    void histogramsSurviveTheTextLine() {
+        Histogram h = Histograms.create();
+        h.recordValue(1_000_000);
+        h.recordValue(20_000_000);
+        Histogram back = Histograms.decode(Histograms.encode(h));
+        assertThat(back.getTotalCount()).isEqualTo(2);
+        assertThat(back.getMaxValue()).isEqualTo(h.getMaxValue());
+    }
+
+    @Test
+    void stepsEndAtTheConnectionCount() {
+        BenchOptions o = new BenchOptions();
+        o.connections = 7_000;
+        assertThat(o.effectiveSteps()).containsExactly(1_000, 5_000, 7_000);
+    }
+
+    @Test
+    void argsTakeSpaceEqualsAndFlags() {
+        Args a = new Args(new String[]{"--port", "9", "--idle-ms=20", "--quiet"});
+        assertThat(a.integer("port", 0)).isEqualTo(9);
+        assertThat(a.longValue("idle-ms", 0)).isEqualTo(20);
+        assertThat(a.flag("quiet")).isTrue();
+        assertThat(a.text("host", "h")).isEqualTo("h");
+    }
+}
