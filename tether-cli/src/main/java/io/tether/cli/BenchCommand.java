@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
                 "Loads 127.0.0.1 only; every process it starts ends by itself."})
 public final class BenchCommand implements Callable<Integer> {
 
+    @Option(names = "--phases", split = ",", description = "Measurements to make (memory is always made: it opens the connections). Default: ${DEFAULT-VALUE}")
+    List<String> phases = List.of("memory", "idle", "rates", "throughput", "restart", "lateness");
+
     @Option(names = "--kinds", split = ",", description = "Servers to measure, first is the baseline of the ratios (baseline, tether, wheel). Default: ${DEFAULT-VALUE}")
     List<String> kinds = List.of("baseline", "tether");
 
@@ -90,6 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BenchOptions o = new BenchOptions();
         o.kinds = kinds;
+        o.phases = phases;
         o.connections = connections;
         o.steps = steps;
         o.servers = servers;

@@ -39,8 +39,11 @@ public final class BenchOptions {
     public int basePort = 9700;
     public String outDir = "bench-results";
     public String serverJvm = "-XX:+UseSerialGC -Xms40m -Xmn32m -Xmx2g -XX:+AlwaysPreTouch -Xss512k"
+            + " -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10"
             + " -Dio.netty.leakDetection.level=disabled";
     public String agentJvm = "-XX:+UseSerialGC -Xmx768m -Xss512k -Dio.netty.leakDetection.level=disabled";
+    /** Which measurements to make: memory, idle, rates, throughput, restart, lateness. */
+    public List<String> phases = new ArrayList<>(List.of("memory", "idle", "rates", "throughput", "restart", "lateness"));
     /** Hard bound on every child process's life. */
     public int maxSeconds = 3_600;
 
@@ -58,7 +61,7 @@ public final class BenchOptions {
 
     @Override
     public String toString() {
-        return "kinds=" + kinds + " connections/server=" + connections + " steps=" + effectiveSteps()
+        return "phases=" + phases + " kinds=" + kinds + " connections/server=" + connections + " steps=" + effectiveSteps()
                 + " servers=" + servers + " agents/server=" + agentsPerServer + " holdIdle=" + holdIdleSeconds + "s"
                 + " idleCpu=" + idleCpuSeconds + "s pingIntervalsMs=" + pingIntervalsMs + " rateWindow=" + rateWindowSeconds
                 + "s throughputConns=" + throughputConnections + " throughput=" + throughputSeconds + "s restart=" + restart
