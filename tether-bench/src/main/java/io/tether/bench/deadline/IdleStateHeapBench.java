@@ -24,6 +24,10 @@ public final class IdleStateHeapBench {
 
     public static void main(String[] argv) throws Exception {
         int n = new Args(argv).integer("channels", 100_000);
+        // Load and initialise every class on the path first, so no one-time cost lands in a figure.
+        perChannel(n / 10, Empty::new);
+        perChannel(n / 10, () -> new IdleStateHandler(60, 0, 0, TimeUnit.SECONDS));
+        perChannel(n / 10, WheelConn::new);
         double empty = perChannel(n, Empty::new);
         double idle = perChannel(n, () -> new IdleStateHandler(60, 0, 0, TimeUnit.SECONDS));
         double wheel = perChannel(n, WheelConn::new);
