@@ -186,14 +186,18 @@ public final class BenchRun {
     }
 
     private void idleCpu(String kind, List<Server> servers) throws Exception {
-        Thread.sleep(2000);
+        Thread.sleep(5000); // let the JIT finish what the warm-up queued
         long c0 = cpu(servers);
+        long a0 = appCpu(servers);
         long t0 = System.nanoTime();
         log(kind + ": measuring server CPU with every connection idle for " + o.idleCpuSeconds + " s");
         Thread.sleep(o.idleCpuSeconds * 1000L);
-        double msPerS = (cpu(servers) - c0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
-        results.add("server CPU ms/s, all idle @" + o.connections + "/process", kind, msPerS);
-        log(String.format(Locale.ROOT, "%s: idle server CPU %.1f ms per second", kind, msPerS));
+        double secs = (System.nanoTime() - t0) / 1e9;
+        double msPerS = (cpu(servers) - c0) / 1e6 / secs;
+        double appMsPerS = (appCpu(servers) - a0) / 1e6 / secs;
+        results.add("server CPU ms/s, all idle @" + o.connections + "/process (whole process)", kind, msPerS);
+        results.add("server CPU ms/s, all idle @" + o.connections + "/process (server threads, no JIT/GC)", kind, appMsPerS);
+        log(String.format(Locale.ROOT, "%s: idle server CPU %.1f ms per second (%.1f in server threads)", kind, msPerS, appMsPerS));
     }
 
     private void rates(String kind, List<Server> servers, List<Agent> agents) throws Exception {
@@ -203,11 +207,13 @@ public final class BenchRun {
             all(agents, a -> a.child.call("stats", "STATS", 30_000)); // drop what came before the window
             long window = Math.max(o.rateWindowSeconds * 1000L, interval);
             long c0 = cpu(servers);
+            long a0 = appCpu(servers);
             long t0 = System.nanoTime();
             log(kind + ": every connection pings every " + interval + " ms; measuring " + window / 1000 + " s");
             Thread.sleep(window);
             double secs = (System.nanoTime() - t0) / 1e9;
             double msPerS = (cpu(servers) - c0) / 1e6 / secs;
+            double appMsPerS = (appCpu(servers) - a0) / 1e6 / secs;
             List<String> replies = all(agents, a -> a.child.call("stats", "STATS", 30_000));
             all(agents, a -> a.child.call("rate 0", "RATE", 30_000));
             long received = 0;
@@ -218,7 +224,8 @@ public final class BenchRun {
                 h.add(Histograms.decode(w[3]));
             }
             String at = " @" + o.connections + "/process, ping every " + interval / 1000.0 + " s";
-            results.add("server CPU ms/s" + at, kind, msPerS);
+            results.add("server CPU ms/s" + at + " (whole process)", kind, msPerS);
+            results.add("server CPU ms/s" + at + " (server threads)", kind, appMsPerS);
             results.add("pongs/s" + at, kind, received / secs);
             results.add("ping p99 ms" + at, kind, h.getValueAtPercentile(99) / 1e6);
             log(String.format(Locale.ROOT, "%s: ping every %d ms: server CPU %.1f ms/s, %.0f pongs/s, p99 %.2f ms",
@@ -405,6 +412,14 @@ public final class BenchRun {
         long t = 0;
         for (Server s : servers) {
             t += ProcStat.cpuNanos(s.pid());
+        }
+        return t;
+    }
+
+    private long appCpu(List<Server> servers) throws IOException {
+        long t = 0;
+        for (Server s : servers) {
+            t += ProcStat.appCpuNanos(s.pid());
         }
         return t;
     }

@@ -17,6 +17,14 @@ class LoadToolLogicTest {
     }
 
     @Test
+    void jvmThreadsAreToldFromServerThreads() {
+        assertThat(ProcStat.isJvmThread("C2 CompilerThre")).isTrue();
+        assertThat(ProcStat.isJvmThread("VM Thread")).isTrue();
+        assertThat(ProcStat.isJvmThread("tether-io-3-1")).isFalse();
+        assertThat(ProcStat.isJvmThread("multiThreadIoEv")).isFalse();
+    }
+
+    @Test
     void rssLineIsInKilobytes() {
         assertThat(ProcStat.parseKb("VmRSS:\t  123456 kB")).isEqualTo(123456);
     }
