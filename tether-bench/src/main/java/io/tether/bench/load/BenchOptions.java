@@ -39,12 +39,13 @@ public final class BenchOptions {
     public int basePort = 9700;
     public String outDir = "bench-results";
     /**
-     * Same for every kind. Serial GC and a pre-touched young generation keep RSS from moving
-     * with garbage; the small heap free ratios make the old generation shrink to the live set at
-     * each full GC, so RSS growth shows what connections need, not the collector's headroom.
+     * Same for every kind. The heap is fixed and pre-touched, so it is resident from the start
+     * and RSS growth is everything but the heap (direct buffers, native, stacks); the heap's share
+     * is the live set measured after a full GC. Their sum is the memory a connection costs when
+     * the heap is sized to its live set, free of the collector's sizing policy. MarkSweepDeadRatio=0
+     * makes every full GC compact completely, so "used after GC" is the live set and nothing else.
      */
-    public String serverJvm = "-XX:+UseSerialGC -Xms40m -Xmn32m -Xmx2g -XX:+AlwaysPreTouch -Xss512k"
-            + " -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10"
+    public String serverJvm = "-XX:+UseSerialGC -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:MarkSweepDeadRatio=0 -Xss512k"
             + " -Dio.netty.leakDetection.level=disabled";
     public String agentJvm = "-XX:+UseSerialGC -Xmx768m -Xss512k -Dio.netty.leakDetection.level=disabled";
     /** Which measurements to make: memory, idle, rates, throughput, restart, lateness. */
