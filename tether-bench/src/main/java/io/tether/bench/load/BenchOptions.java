@@ -46,7 +46,7 @@ public final class BenchOptions {
      * makes every full GC compact completely, so "used after GC" is the live set and nothing else.
      */
     public String serverJvm = "-XX:+UseSerialGC -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:MarkSweepDeadRatio=0 -Xss512k"
-            + " -Dio.netty.leakDetection.level=disabled";
+            + " -Dio.netty.leakDetection.level=disabled -Xlog:gc:stderr"; // GC pauses land in the server's .err log
     public String agentJvm = "-XX:+UseSerialGC -Xmx768m -Xss512k -Dio.netty.leakDetection.level=disabled";
     /** Which measurements to make: memory, idle, rates, throughput, restart, lateness. */
     public List<String> phases = new ArrayList<>(List.of("memory", "idle", "rates", "throughput", "restart", "lateness"));
