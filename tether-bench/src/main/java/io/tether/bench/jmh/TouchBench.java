@@ -1,6 +1,8 @@
 package io.tether.bench.jmh;
 
 import io.tether.core.liveness.DeadlineWheel;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,6 +33,20 @@ public class TouchBench {
     /** A connection as the wheel sees it. */
     static final class Conn extends DeadlineWheel.Entry {
         long lastRead;
+        long bytesIn;
+    }
+
+    private static final VarHandle LAST_READ;
+    private static final VarHandle BYTES_IN;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            LAST_READ = l.findVarHandle(Conn.class, "lastRead", long.class);
+            BYTES_IN = l.findVarHandle(Conn.class, "bytesIn", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     @Param({"1", "100000"})
@@ -72,6 +88,18 @@ public class TouchBench {
     public Conn touch() {
         Conn c = pick();
         c.lastRead = System.nanoTime();
+        return c;
+    }
+
+    /**
+     * What TetherServer's IoTracker does per read batch today: opaque stores (so info() on another
+     * thread reads whole values) of the read time and the byte counter.
+     */
+    @Benchmark
+    public Conn touchLikeTetherServer() {
+        Conn c = pick();
+        LAST_READ.setOpaque(c, System.nanoTime());
+        BYTES_IN.setOpaque(c, (long) BYTES_IN.getOpaque(c) + 64);
         return c;
     }
 
