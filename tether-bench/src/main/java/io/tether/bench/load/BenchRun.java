@@ -77,6 +77,8 @@ public final class BenchRun {
                     log("=== round " + round + "/" + o.rounds + ": " + kind + " ===");
                     runKind(kind, round);
                 }
+                // A report after every round, so a run cut short still leaves its figures.
+                Files.writeString(dir.resolve("report.md"), report());
             }
         } finally {
             pool.shutdownNow();
