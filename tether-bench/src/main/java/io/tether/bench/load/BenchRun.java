@@ -220,8 +220,8 @@ public final class BenchRun {
         double secs = (System.nanoTime() - t0) / 1e9;
         double msPerS = (cpu(servers) - c0) / 1e6 / secs;
         double appMsPerS = (appCpu(servers) - a0) / 1e6 / secs;
-        results.add("server CPU ms/s, all idle @" + o.connections + "/process (whole process)", kind, msPerS);
-        results.add("server CPU ms/s, all idle @" + o.connections + "/process (server threads, no JIT/GC)", kind, appMsPerS);
+        results.add("server CPU ms/s, all idle @" + o.connections + "/process (whole process)" + sumNote(), kind, msPerS);
+        results.add("server CPU ms/s, all idle @" + o.connections + "/process (server threads, no JIT/GC)" + sumNote(), kind, appMsPerS);
         log(String.format(Locale.ROOT, "%s: idle server CPU %.1f ms per second (%.1f in server threads)", kind, msPerS, appMsPerS));
     }
 
@@ -439,6 +439,11 @@ public final class BenchRun {
             t += ProcStat.cpuNanos(s.pid());
         }
         return t;
+    }
+
+    /** CPU figures add up over server processes; the label says so when there are several. */
+    private String sumNote() {
+        return o.servers > 1 ? ", sum of " + o.servers + " server processes" : "";
     }
 
     private long appCpu(List<Server> servers) throws IOException {
