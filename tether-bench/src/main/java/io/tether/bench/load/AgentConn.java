@@ -54,6 +54,11 @@ final class AgentConn extends ChannelInboundHandlerAdapter {
                 channel = f.channel();
                 attempts = 0;
                 agent.connected.incrementAndGet();
+                if (!reconnect) {
+                    // A lateness-test connection speaks at once, so the server's idle clock starts
+                    // from this read even if the paced pings reach it late while thousands connect.
+                    ping();
+                }
             }
             if (done != null) {
                 done.accept(f.isSuccess());
