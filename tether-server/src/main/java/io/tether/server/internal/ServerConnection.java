@@ -86,6 +86,10 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     private DeadlineWheel<ServerConnection> wheel;
     private List<PendingSend> pendingSends;
     private volatile SerialExecutor serial;
+    /** Sessions: the client speaks SEQ_DATA/ACK; sends go through the session layer. */
+    private volatile boolean sequenced;
+    private boolean closeFrameReceived;
+    private int closeCode;
 
     private record PendingSend(byte[] message, CompletableFuture<Void> future) {
     }
@@ -115,6 +119,14 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
 
     @Override
     public CompletableFuture<Void> send(byte[] message) {
+        if (sequenced) {
+            return ctx.sessionHooks.send(this, message);
+        }
+        return sendPlain(message);
+    }
+
+    /** Sends without the session layer: a line, a DATA frame or raw bytes. */
+    public CompletableFuture<Void> sendPlain(byte[] message) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         Framing known = framing;
         if (known == Framing.AUTO) {
@@ -198,6 +210,11 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         return "connection " + id + " " + channel.remoteAddress();
     }
 
+    /** The Netty channel, for the session layer's frame writes. */
+    public Channel channel() {
+        return channel;
+    }
+
     // ------------------------------------------------------------------ pipeline callbacks
 
     /** Every read batch: the only liveness bookkeeping on the hot path. */
@@ -228,6 +245,9 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             wheel.schedule(this, connectNanos + firstCheckNanos());
         }
         ctx.fireConnect(this);
+        if (framing == Framing.LINE || framing == Framing.RAW) {
+            ctx.sessionHooks.opened(this);
+        }
     }
 
     private long firstCheckNanos() {
@@ -257,6 +277,9 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             for (PendingSend s : held) {
                 write(mode, s.message(), s.future());
             }
+        }
+        if (mode == Framing.LINE || mode == Framing.RAW) {
+            ctx.sessionHooks.opened(this);
         }
     }
 
@@ -289,7 +312,12 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         if (!helloSeen) {
             if (frame instanceof Frame.Hello hello) {
                 helloSeen = true;
-                channel.writeAndFlush(welcome(hello));
+                Frame.Welcome w = ctx.sessionHooks.hello(this, hello, welcome(hello));
+                if (w != null) {
+                    sequenced = w.sequenced();
+                    channel.writeAndFlush(w);
+                    ctx.sessionHooks.welcomed(this);
+                }
             } else {
                 protocolError(new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
             }
@@ -297,11 +325,21 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         }
         if (frame instanceof Frame.Data d) {
             ctx.fireReceive(this, new Message(d.payload()));
+        } else if (frame instanceof Frame.SeqData || frame instanceof Frame.Ack) {
+            if (!sequenced) {
+                protocolError(new ProtocolException(frame.type() + " frames need a sequenced session (HELLO field 4)"));
+                return;
+            }
+            byte[] payload = ctx.sessionHooks.frame(this, frame);
+            if (payload != null) {
+                ctx.fireReceive(this, new Message(payload));
+            }
         } else if (frame instanceof Frame.Ping p) {
             onClientPing(p.id());
         } else if (frame instanceof Frame.Pong) {
             pingSentAt = 0; // any byte already counted as life; the pong also ends the wait
         } else if (frame instanceof Frame.Close c) {
+            closeFrameReceived = true;
             closeWith(CloseReason.PEER_CLOSED, c.reason().isEmpty() ? "CLOSE frame" : "CLOSE frame: " + c.reason());
         } else {
             protocolError(new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
@@ -468,14 +506,23 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
      * closed on purpose, it is told why first (a CLOSE frame, or an {@code error} line).
      */
     public void closeWith(CloseReason reason, String detail) {
+        closeWith(reason, detail, 0);
+    }
+
+    /**
+     * {@link #closeWith(CloseReason, String)}, telling a frame client {@code wireCode} in the CLOSE
+     * frame instead of the reason's own code (the session layer's codes, 1100 and up).
+     */
+    public void closeWith(CloseReason reason, String detail, int wireCode) {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(() -> closeWith(reason, detail));
+            channel.eventLoop().execute(() -> closeWith(reason, detail, wireCode));
             return;
         }
         if (closeReason != null || finished) {
             return;
         }
         closeReason = reason;
+        closeCode = wireCode;
         closeDetail = detail == null ? "" : detail;
         if (wheel != null) {
             wheel.cancel(this);
@@ -510,7 +557,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         }
         String text = detail.isEmpty() ? reason.text() : reason.text() + ": " + detail;
         if (framing == Framing.FRAME && helloSeen) {
-            return new Frame.Close(reason.code(), text);
+            return new Frame.Close(closeCode > 0 ? closeCode : reason.code(), closeCode > 0 ? detail : text);
         }
         if (framing == Framing.LINE && (reason == CloseReason.PROTOCOL_ERROR || reason == CloseReason.TOO_MANY_PINGS)) {
             return Unpooled.copiedBuffer("error " + text + "\n", StandardCharsets.UTF_8);
@@ -540,6 +587,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             pendingSends = null;
         }
         CloseInfo info = new CloseInfo(closeReason, Duration.ofNanos(silentNanos(System.nanoTime())), closeDetail);
+        ctx.sessionHooks.closed(this, info, closeFrameReceived);
         ctx.fireClose(this, info);
         ctx.removed(this);
     }
