@@ -126,6 +126,11 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         return resumes;
     }
 
+    /** Messages sent and not yet acknowledged by the client. */
+    synchronized int unacked() {
+        return out.size();
+    }
+
     @Override
     public SessionEnd end() {
         return end;
