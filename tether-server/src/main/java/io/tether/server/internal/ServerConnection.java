@@ -312,12 +312,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         if (!helloSeen) {
             if (frame instanceof Frame.Hello hello) {
                 helloSeen = true;
-                Frame.Welcome w = ctx.sessionHooks.hello(this, hello, welcome(hello));
-                if (w != null) {
-                    sequenced = w.sequenced();
-                    channel.writeAndFlush(w);
-                    ctx.sessionHooks.welcomed(this);
-                }
+                ctx.sessionHooks.hello(this, hello, welcome(hello));
             } else {
                 protocolError(new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
             }
@@ -344,6 +339,19 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         } else {
             protocolError(new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
         }
+    }
+
+    /**
+     * Session layer: sends the WELCOME, after which sends go through the session layer if it is
+     * sequenced. On the event loop. Returns false (sending nothing) once the connection is closing.
+     */
+    public boolean sendWelcome(Frame.Welcome w) {
+        if (closeReason != null || finished) {
+            return false;
+        }
+        sequenced = w.sequenced();
+        channel.writeAndFlush(w);
+        return true;
     }
 
     private Frame.Welcome welcome(Frame.Hello hello) {

@@ -11,14 +11,11 @@ import java.util.concurrent.CompletableFuture;
 public interface SessionHooks {
 
     /**
-     * A HELLO arrived. Returns the WELCOME to send ({@code plain} as it is, or with a resume token,
-     * resumed flag and received sequence added), or null when the session layer refused the
-     * HELLO and closed the connection itself.
+     * A HELLO arrived. The session layer answers with {@link ServerConnection#sendWelcome} ({@code plain}
+     * with a resume token, resumed flag and received sequence added), now or later on the event
+     * loop (a takeover first lets the old connection's loop finish), or closes the connection.
      */
-    Frame.Welcome hello(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain);
-
-    /** The WELCOME returned by {@link #hello} was written: the session's online (or resumed) event may fire. */
-    void welcomed(ServerConnection conn);
+    void hello(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain);
 
     /** A line or raw connection is ready to carry messages (it gets a session that cannot resume). */
     void opened(ServerConnection conn);

@@ -304,12 +304,11 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             resumes++;
             in = inSeq;
         }
-        schedulePump(c); // queued behind the WELCOME on c's event loop
-        return new Resume(previous, in, null);
+        return new Resume(previous, in, null); // the pump starts once the WELCOME is out
     }
 
-    /** The WELCOME went out on {@code c}: tell the listeners. */
-    void welcomed(ServerConnection c) {
+    /** The WELCOME went out on {@code c} (on its loop): start the replay, tell the listeners. */
+    void welcomed(ServerConnection c, boolean resumed) {
         boolean first;
         synchronized (this) {
             if (conn != c) {
@@ -317,6 +316,9 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             }
             first = !onlineFired;
             onlineFired = true;
+        }
+        if (resumed) {
+            pump(c);
         }
         if (first) {
             mgr.fireOnline(this, c);

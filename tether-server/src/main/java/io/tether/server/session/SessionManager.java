@@ -261,10 +261,11 @@ public final class SessionManager implements Sessions, SessionHooks {
     // ------------------------------------------------------------------ hooks from connections
 
     @Override
-    public Frame.Welcome hello(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain) {
+    public void hello(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain) {
         byte[] token = hello.resumeToken();
         if (token.length > 0) {
-            return resume(conn, hello, plain, token);
+            resume(conn, hello, plain, token);
+            return;
         }
         boolean sequenced = hello.sequenced();
         boolean resumable = sequenced && windowNanos > 0;
@@ -274,32 +275,46 @@ public final class SessionManager implements Sessions, SessionHooks {
             newToken = ResumeTokens.next();
             s.issueToken(ResumeTokens.key(newToken));
         }
-        return welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED);
+        if (conn.sendWelcome(welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED))) {
+            s.welcomed(conn, false);
+        }
     }
 
-    private Frame.Welcome resume(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token) {
+    private void resume(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token) {
         String key = ResumeTokens.key(token);
         // Claiming the token removes it: of two connections racing with one token, one wins.
         SessionImpl s = key == null ? null : tokens.remove(key);
         if (s == null) {
             refuse(conn, "unknown, expired or already used resume token");
-            return null;
+            return;
         }
         byte[] newToken = ResumeTokens.next();
         SessionImpl.Resume r = s.resume(conn, Math.max(0, hello.receivedSeq()), ResumeTokens.key(newToken));
         if (r.refusal() != null) {
             refuse(conn, r.refusal());
-            return null;
+            return;
         }
         byConnection.put(conn.id(), s);
-        if (r.previous() != null) {
-            r.previous().closeWith(CloseReason.CLOSED_BY_SERVER, "session " + s.id() + " resumed on connection " + conn.id(),
+        Frame.Welcome w = welcome(plain, newToken, true, r.inSeq());
+        Runnable reply = () -> {
+            if (conn.sendWelcome(w)) {
+                s.welcomed(conn, true);
+            }
+        };
+        ServerConnection previous = r.previous();
+        if (previous == null) {
+            reply.run();
+        } else {
+            // Takeover: the old connection may be delivering a message on its loop right now. Let
+            // that loop finish before the client hears WELCOME and sends the next one here, so the
+            // application sees the client's messages in order.
+            previous.closeWith(CloseReason.CLOSED_BY_SERVER, "session " + s.id() + " resumed on connection " + conn.id(),
                     EndReason.TAKEN_OVER_CODE);
+            previous.channel().eventLoop().execute(() -> conn.channel().eventLoop().execute(reply));
         }
         if (log.isDebugEnabled()) {
             log.debug("{} resumed on {}", s, conn);
         }
-        return welcome(plain, newToken, true, r.inSeq());
     }
 
     private void refuse(ServerConnection conn, String why) {
@@ -307,7 +322,7 @@ public final class SessionManager implements Sessions, SessionHooks {
         conn.closeWith(CloseReason.CLOSED_BY_SERVER, "resume refused: " + why, EndReason.RESUME_REFUSED_CODE);
     }
 
-    private static Frame.Welcome welcome(Frame.Welcome p, byte[] token, boolean resumed, long receivedSeq) {
+    static Frame.Welcome welcome(Frame.Welcome p, byte[] token, boolean resumed, long receivedSeq) {
         return new Frame.Welcome(p.connectionId(), p.idleTimeoutMillis(), p.serverPingIntervalMillis(),
                 p.serverPingTimeoutMillis(), p.minPingIntervalMillis(), p.maxFrameLength(), p.serverName(), token, resumed,
                 receivedSeq);
@@ -321,16 +336,8 @@ public final class SessionManager implements Sessions, SessionHooks {
     }
 
     @Override
-    public void welcomed(ServerConnection conn) {
-        SessionImpl s = byConnection.get(conn.id());
-        if (s != null) {
-            s.welcomed(conn);
-        }
-    }
-
-    @Override
     public void opened(ServerConnection conn) {
-        start(conn, false, false).welcomed(conn);
+        start(conn, false, false).welcomed(conn, false);
     }
 
     @Override
