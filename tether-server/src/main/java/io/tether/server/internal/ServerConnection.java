@@ -69,6 +69,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     private final long connectNanos;
     private final long connectWallMillis;
     private volatile Framing framing;
+    /** Framing known and, for frame clients, WELCOME sent: application data may flow. */
+    private volatile boolean ready;
     @SuppressWarnings("unused") private long lastReadNanos;
     @SuppressWarnings("unused") private long lastSendNanos;
     @SuppressWarnings("unused") private long bytesIn;
@@ -116,22 +118,22 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     @Override
     public CompletableFuture<Void> send(byte[] message) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        Framing known = framing;
-        if (known == Framing.AUTO) {
-            channel.eventLoop().execute(() -> sendOnLoop(message, f));
+        if (ready) {
+            write(framing, message, f);
         } else {
-            write(known, message, f);
+            channel.eventLoop().execute(() -> sendOnLoop(message, f));
         }
         return f;
     }
 
     private void sendOnLoop(byte[] message, CompletableFuture<Void> f) {
-        if (framing != Framing.AUTO) {
+        if (ready) {
             write(framing, message, f);
         } else if (closeReason != null || finished) {
             f.completeExceptionally(new IllegalStateException("connection " + id + " is closed"));
         } else {
-            // The client has not said yet whether it speaks lines or frames; hold until it does.
+            // The client has not said yet whether it speaks lines or frames (or, for frames, has
+            // not had its WELCOME); hold until it has.
             if (pendingSends == null) {
                 pendingSends = new ArrayList<>(2);
             }
@@ -222,6 +224,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             return;
         }
         admitted = true;
+        ready = framing == Framing.LINE || framing == Framing.RAW;
         ctx.connections.put(id, this);
         if (ctx.livenessEnabled()) {
             wheel = ctx.wheel(channel.eventLoop());
@@ -250,12 +253,17 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             p.addAfter(afterName, "frameEncoder", FrameEncoder.INSTANCE);
         } else if (mode == Framing.LINE) {
             p.addAfter(afterName, "lineDecoder", new LineBasedFrameDecoder(max, true, true));
+            becomeReady();
         }
+    }
+
+    private void becomeReady() {
+        ready = true;
         if (pendingSends != null) {
             List<PendingSend> held = pendingSends;
             pendingSends = null;
             for (PendingSend s : held) {
-                write(mode, s.message(), s.future());
+                write(framing, s.message(), s.future());
             }
         }
     }
@@ -290,6 +298,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             if (frame instanceof Frame.Hello hello) {
                 helloSeen = true;
                 channel.writeAndFlush(welcome(hello));
+                becomeReady();
             } else {
                 protocolError(new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
             }
