@@ -258,7 +258,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     }
 
     private void becomeReady() {
-        ready = true;
+        // Held messages go out first; only then may other threads write directly, or a later
+        // message could overtake an earlier one.
         if (pendingSends != null) {
             List<PendingSend> held = pendingSends;
             pendingSends = null;
@@ -266,6 +267,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
                 write(framing, s.message(), s.future());
             }
         }
+        ready = true;
     }
 
     void onLine(ByteBuf line) {
