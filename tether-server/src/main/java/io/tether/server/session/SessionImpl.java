@@ -206,6 +206,9 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             writtenSeq = outSeq;
         }
         Channel ch = c.channel();
+        if (!ch.isActive()) {
+            return; // closing: the messages wait in the buffer for a resume
+        }
         for (ReplayBuffer.Entry e : batch) {
             ch.write(new Frame.SeqData(e.seq(), e.payload()));
         }
@@ -259,7 +262,9 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             }
             seq = inSeq;
         }
-        c.channel().writeAndFlush(new Frame.Ack(seq));
+        if (c.channel().isActive()) {
+            c.channel().writeAndFlush(new Frame.Ack(seq));
+        }
     }
 
     // ------------------------------------------------------------------ lifecycle

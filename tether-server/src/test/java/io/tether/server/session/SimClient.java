@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameCodec;
 import io.tether.core.protocol.FrameDecoder;
@@ -296,7 +297,11 @@ final class SimClient {
             stats.graceful.incrementAndGet();
             stats.fates.put(sid, "graceful");
             leave();
-            c.writeAndFlush(new Frame.Close(1007, "bye")).addListener(ChannelFutureListener.CLOSE);
+            // CLOSE, then half-close and let the server close: closing outright with unread data
+            // in the receive buffer makes the kernel send RST, which can discard the CLOSE frame.
+            c.writeAndFlush(new Frame.Close(1007, "bye"));
+            ((SocketChannel) c).shutdownOutput();
+            loop.schedule(() -> rst(c), 3000, TimeUnit.MILLISECONDS);
             comeBackLater(200 + rnd.nextInt(3000));
         } else if (dice < 35) {
             stats.resets.incrementAndGet();
