@@ -151,4 +151,38 @@ class SessionApiTest {
             assertThat(server.sessions().count()).isZero();
         }
     }
+
+    @Test
+    void withAHandlerExecutorPresenceEventsRunThereInOrder() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            server = TetherServer.builder().config(ServerConfig.builder().port(0).build()).handlerExecutor(pool).build();
+            server.sessions().addListener(presence);
+            server.sessions().addListener(new PresenceListener() {
+                @Override
+                public void onOnline(Session s, Connection c) {
+                    threads.add(Thread.currentThread().getName());
+                }
+            });
+            server.start();
+            for (int i = 0; i < 20; i++) {
+                FrameSocket c = FrameSocket.hello(server.localAddress(), null, 0);
+                c.send(new Frame.Close(1007, "bye"));
+                c.close();
+            }
+            await().until(() -> presence.count("offline") == 20);
+            // For each session: online, then offline, never the other way round.
+            for (String e : presence.events) {
+                if (e.startsWith("offline")) {
+                    String id = e.split(" ")[1];
+                    assertThat(presence.events.indexOf("online " + id)).isLessThan(presence.events.indexOf(e));
+                }
+            }
+            assertThat(threads).allMatch(t -> !t.startsWith("tether-io"));
+        } finally {
+            server.close();
+            pool.shutdownNow();
+        }
+    }
 }

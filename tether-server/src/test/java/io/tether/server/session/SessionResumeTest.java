@@ -221,4 +221,34 @@ class SessionResumeTest {
         await().until(() -> presence.has("offline " + s.id() + " lost"));
         assertThat(presence.ends.get(s.id()).lastClose().reason().text()).isEqualTo("peer reset");
     }
+
+    @Test
+    void aSilentClientIsFoundByTheIdleDeadlineAndExpiresAWindowLater() throws Exception {
+        start(ServerConfig.builder().heartbeatIdleTime(Duration.ofMillis(300)).sessionResumeWindow(Duration.ofMillis(300)));
+        try (FrameSocket ghost = connect(null, 0)) { // says hello, then nothing: a pulled cable
+            Session s = onlySession();
+            long t0 = System.nanoTime();
+            await().atMost(Duration.ofSeconds(5)).until(() -> presence.has("detached " + s.id() + " idle timeout"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> presence.has("offline " + s.id() + " expired"));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).isBetween(500L, 3000L); // idle 300 ms + window 300 ms, plus ticks
+            assertThat(presence.ends.get(s.id()).lastClose().reason().text()).isEqualTo("idle timeout");
+            assertThat(server.sessions().count()).isZero();
+        }
+    }
+
+    @Test
+    void shutdownEndsAttachedAndDetachedSessions() throws Exception {
+        start(ServerConfig.builder().shutdownTimeout(Duration.ofSeconds(1)));
+        FrameSocket a = connect(null, 0);
+        FrameSocket b = connect(null, 0);
+        await().until(() -> server.sessions().count() == 2);
+        b.reset();
+        await().until(() -> presence.count("detached") == 1);
+        server.close();
+        assertThat(presence.count("offline")).isEqualTo(2);
+        assertThat(presence.events.stream().filter(e -> e.startsWith("offline"))).allMatch(e -> e.endsWith(" shutdown"));
+        assertThat(a.next(Frame.Close.class).code()).isEqualTo(1009);
+        a.close();
+    }
 }
