@@ -3,6 +3,7 @@ package io.tether.server.session;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,7 +24,13 @@ final class SerialRunner implements Executor {
     public void execute(Runnable task) {
         tasks.add(task);
         if (running.compareAndSet(false, true)) {
-            delegate.execute(this::drain);
+            try {
+                delegate.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // The application's executor is shut down: an offline event must still fire, and a
+                // throw here would abort the connection's close bookkeeping. Run it here.
+                drain();
+            }
         }
     }
 
