@@ -360,7 +360,12 @@ public final class SessionManager implements Sessions, SessionHooks {
     public void closed(ServerConnection conn, CloseInfo info, boolean closeFrameReceived) {
         SessionImpl s = byConnection.remove(conn.id());
         if (s != null) {
-            s.connectionLost(conn, info, closeFrameReceived);
+            try {
+                s.connectionLost(conn, info, closeFrameReceived);
+            } catch (RuntimeException e) {
+                // Never let the session layer stop the connection's own close from completing.
+                log.warn("{}: session bookkeeping failed on close of {}", s, conn, e);
+            }
         }
     }
 
