@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On every new connection the backend reads {@code CONFIG GET timeout} and chooses the heartbeat
  * period with {@link KeepAlivePeriod}; it logs one line when that choice is made or changes. In
- * {@link KeepAliveMode#HEARTBEAT} a scheduled {@code PING} goes out whenever the connection has been
- * silent for half a period; in {@link KeepAliveMode#RECONNECT_ON_USE} nothing is sent while idle,
+ * {@link KeepAliveMode#HEARTBEAT} a scheduled {@code PING} goes out so the connection is never
+ * silent for longer than a period (half the limit); in {@link KeepAliveMode#RECONNECT_ON_USE} nothing is sent while idle,
  * and a connection idle longer than {@link #VALIDATE_AFTER} is validated with {@code PING} before
  * use and replaced if Redis dropped it.
  *
@@ -92,7 +92,7 @@ public final class RedisBackend implements AutoCloseable {
         RedisBackend b = new RedisBackend(name, RedisURI.builder(uri).build(), mode);
         b.connectInBackground();
         if (mode == KeepAliveMode.HEARTBEAT) {
-            b.scheduleHeartbeat(b.period);
+            b.scheduleHeartbeat(KeepAlivePeriod.MIN);
         }
         return b;
     }
@@ -220,9 +220,9 @@ public final class RedisBackend implements AutoCloseable {
             period = KeepAlivePeriod.MAX;
             String why = error != null ? unwrapText(error) : "no timeout in the reply";
             decision = mode == KeepAliveMode.HEARTBEAT
-                    ? "redis " + name + ": cannot read CONFIG GET timeout (" + why + "), pinging every "
+                    ? who() + ": cannot read CONFIG GET timeout (" + why + "), pinging every "
                             + KeepAlivePeriod.seconds(period) + " (the ceiling)"
-                    : "redis " + name + ": cannot read CONFIG GET timeout (" + why + "); reconnect-on-use: validating with PING before use after "
+                    : who() + ": cannot read CONFIG GET timeout (" + why + "); reconnect-on-use: validating with PING before use after "
                             + KeepAlivePeriod.seconds(VALIDATE_AFTER) + " idle";
         } else {
             Duration limit;
@@ -233,8 +233,8 @@ public final class RedisBackend implements AutoCloseable {
             }
             idleLimit = limit;
             period = KeepAlivePeriod.forLimit(limit);
-            String said = limit.isZero() ? "redis " + name + " timeout is 0 (never closes idle clients)"
-                    : "redis " + name + " timeout is " + KeepAlivePeriod.seconds(limit);
+            String said = limit.isZero() ? who() + ": timeout is 0 (never closes idle clients)"
+                    : who() + ": timeout is " + KeepAlivePeriod.seconds(limit);
             decision = mode == KeepAliveMode.HEARTBEAT
                     ? said + ", pinging every " + KeepAlivePeriod.seconds(period) + " (" + KeepAlivePeriod.reason(limit) + ")"
                     : said + "; reconnect-on-use: no heartbeat, a connection idle over "
@@ -246,27 +246,39 @@ public final class RedisBackend implements AutoCloseable {
         }
     }
 
+    /** How log lines name this backend: {@code redis 127.0.0.1:6379}, plus the check name if it is not "redis". */
+    private String who() {
+        String where = "redis " + uri.getHost() + ":" + uri.getPort();
+        return name.equals("redis") ? where : where + " (" + name + ")";
+    }
+
     private void scheduleHeartbeat(Duration delay) {
         if (!closed) {
             scheduler.schedule(this::heartbeat, delay.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
+    /** Heartbeat ticks come at least this often, so a newly read (shorter) period takes effect at once. */
+    static final Duration MAX_TICK = Duration.ofSeconds(1);
+
     /**
-     * Runs on the scheduler thread; never waits. Pings only a connection silent for half a period,
-     * so busy connections cost nothing extra and the longest silence stays under 1.5 periods (0.75
-     * of the limit). A missing connection is reconnected, so Redis coming back is noticed here too.
+     * Runs on the scheduler thread; never waits. Ticks every {@code min(period, 1 s)} and pings only
+     * when the next tick would leave the connection silent for longer than a period, so a busy
+     * connection costs nothing extra and the longest silence is about one period (half the limit).
+     * A missing connection is reconnected, so Redis coming back is noticed here too.
      */
     private void heartbeat() {
         if (closed) {
             return;
         }
         Duration p = period;
+        Duration tick = p.compareTo(MAX_TICK) < 0 ? p : MAX_TICK;
         try {
             StatefulRedisConnection<String, String> c = openConnection();
             if (c == null) {
                 connectInBackground();
-            } else if (System.nanoTime() - lastSentNanos >= p.toNanos() / 2) {
+            } else if (System.nanoTime() - lastSentNanos >= p.toNanos() - tick.toNanos() * 11 / 10) {
+                // The 10 % is scheduling slack: a tick that fires a little early still pings.
                 lastSentNanos = System.nanoTime();
                 heartbeatsSent.incrementAndGet();
                 Duration wait = p.compareTo(uri.getTimeout()) < 0 ? p : uri.getTimeout();
@@ -280,7 +292,7 @@ public final class RedisBackend implements AutoCloseable {
                         }, scheduler);
             }
         } finally {
-            scheduleHeartbeat(p);
+            scheduleHeartbeat(tick);
         }
     }
 

@@ -92,9 +92,12 @@ public final class SqlBackend implements AutoCloseable {
         }
 
         Duration period = KeepAlivePeriod.forLimit(limit == null ? Duration.ZERO : limit);
+        String url = base.getJdbcUrl() == null ? "?" : base.getJdbcUrl();
+        // Without the query string: it may carry a password.
+        String who = name + " " + (url.indexOf('?') >= 0 ? url.substring(0, url.indexOf('?')) : url);
         String said = limit == null
-                ? "sql " + name + ": cannot read @@wait_timeout (" + unreadable + ")"
-                : "sql " + name + " wait_timeout is " + KeepAlivePeriod.seconds(limit);
+                ? who + ": cannot read @@wait_timeout (" + unreadable + ")"
+                : who + ": wait_timeout is " + KeepAlivePeriod.seconds(limit);
         String why = limit == null ? "the ceiling" : KeepAlivePeriod.reason(limit);
         Mechanism mechanism;
         String decision;
