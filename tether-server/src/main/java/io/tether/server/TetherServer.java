@@ -1,0 +1,238 @@
+package io.tether.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.tether.core.close.CloseReason;
+import io.tether.server.health.HealthCheck;
+import io.tether.server.internal.HealthMonitor;
+import io.tether.server.internal.ServerConnection;
+import io.tether.server.internal.ServerContext;
+import io.tether.server.internal.ServerInitializer;
+import io.tether.server.internal.Transport;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A long-connection server in Swoole's shape: connect / receive / close events, TCP keepalive,
+ * a per-connection idle deadline and ping/pong, and one reason for every close.
+ *
+ * <pre>{@code
+ * TetherServer server = TetherServer.builder()
+ *     .config(ServerConfig.builder().port(9501).heartbeatIdleTime(Duration.ofSeconds(5)).build())
+ *     .handler(new ServerHandler() {
+ *         public void onReceive(Connection conn, Message m) { conn.send("echo " + m.text()); }
+ *     })
+ *     .build()
+ *     .start();
+ * }</pre>
+ */
+public final class TetherServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+
+    private final ServerConfig config;
+    private final ServerContext ctx;
+    private final HealthMonitor health;
+    private final Transport transport;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private TetherServer(Builder b) {
+        this.config = b.config;
+        this.transport = Transport.select();
+        this.health = new HealthMonitor(b.checks, config.healthCacheTime(), config.healthCheckTimeout());
+        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, transport);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds and starts accepting. Throws if the address cannot be bound. */
+    public synchronized TetherServer start() {
+        if (started) {
+            throw new IllegalStateException("server already started");
+        }
+        bossGroup = transport.newGroup(1, "tether-accept");
+        workerGroup = transport.newGroup(config.workerNum(), "tether-io");
+        for (EventExecutor loop : workerGroup) {
+            ctx.createWheel(loop);
+        }
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ServerInitializer(ctx));
+        for (Map.Entry<ChannelOption<?>, Object> e : transport.childOptions(config).entrySet()) {
+            @SuppressWarnings("unchecked")
+            ChannelOption<Object> key = (ChannelOption<Object>) e.getKey();
+            bootstrap.childOption(key, e.getValue());
+        }
+        try {
+            serverChannel = bootstrap.bind(config.host(), config.port()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            health.close();
+            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        started = true;
+        log.info("tether listening on {} ({}, {} event loops, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
+                localAddress(), transport.name(), config.workerNum(), config.framing().name().toLowerCase(java.util.Locale.ROOT),
+                fmt(config.heartbeatIdleTime()), config.openTcpKeepalive()
+                        ? fmt(config.tcpKeepIdle()) + "/" + fmt(config.tcpKeepInterval()) + "/" + config.tcpKeepCount() : "off",
+                fmt(config.tcpUserTimeout()));
+        return this;
+    }
+
+    private static String fmt(Duration d) {
+        return d.isZero() ? "off" : io.tether.core.config.Values.format(d);
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The bound address (useful with port 0). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The open connection with this id, or null. */
+    public Connection connection(long id) {
+        return ctx.connections().get(id);
+    }
+
+    /** The open connections, a snapshot. */
+    public Collection<Connection> connections() {
+        return Collections.unmodifiableList(new ArrayList<>(ctx.connections().values()));
+    }
+
+    public int connectionCount() {
+        return ctx.connections().size();
+    }
+
+    /** True when native epoll is in use (all socket options applied). */
+    public boolean isNativeTransport() {
+        return transport.isNative();
+    }
+
+    /**
+     * Swoole's heartbeat(): the ids of connections silent for at least heartbeat_idle_time,
+     * closing them (reason idle timeout) when asked. A manual sweep over every connection; the
+     * server does not need it, since each connection already has its own deadline.
+     */
+    public List<Long> heartbeat(boolean close) {
+        long idle = config.heartbeatIdleTime().toNanos();
+        if (idle <= 0) {
+            return List.of();
+        }
+        long now = System.nanoTime();
+        List<Long> ids = new ArrayList<>();
+        for (ServerConnection c : ctx.connections().values()) {
+            if (c.silentNanos(now) >= idle) {
+                ids.add(c.id());
+                if (close) {
+                    c.closeWith(CloseReason.IDLE_TIMEOUT, "heartbeat sweep");
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Graceful shutdown: stop accepting, flush what each connection has queued, close each with
+     * reason shutdown (frame clients get a CLOSE frame), wait up to {@code shutdown_timeout}, then
+     * stop the event loops. Idempotent.
+     */
+    @Override
+    public void close() {
+        shutdown(config.shutdownTimeout());
+    }
+
+    public synchronized void shutdown(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!started) {
+            health.close();
+            return;
+        }
+        ctx.markShuttingDown();
+        serverChannel.close().syncUninterruptibly();
+        CountDownLatch empty = new CountDownLatch(1);
+        ctx.whenEmpty(empty::countDown);
+        for (ServerConnection c : ctx.connections().values()) {
+            c.closeWith(CloseReason.SHUTDOWN, "");
+        }
+        try {
+            if (!empty.await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                log.warn("shutdown: {} connections still open after {} ms", ctx.connections().size(), timeout.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workerGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
+        bossGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
+        health.close();
+        log.info("tether stopped");
+    }
+
+    /** Assembles a server; nothing is bound until {@link TetherServer#start()}. */
+    public static final class Builder {
+        private ServerConfig config = ServerConfig.builder().build();
+        private ServerHandler handler = new ServerHandler() { };
+        private Executor handlerExecutor;
+        private final List<HealthCheck> checks = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder config(ServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        public Builder handler(ServerHandler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Run handler calls on this executor instead of the event loop; use one when handlers
+         * block. Calls for one connection still come one at a time, in order.
+         */
+        public Builder handlerExecutor(Executor executor) {
+            this.handlerExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** A dependency to check before answering pong; may be called several times. */
+        public Builder healthCheck(HealthCheck check) {
+            checks.add(Objects.requireNonNull(check, "check"));
+            return this;
+        }
+
+        public TetherServer build() {
+            return new TetherServer(this);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.tether.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.FrameCodec;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A plain blocking socket speaking lines or frames, as a client in another language would. */
+final class TestClient implements AutoCloseable {
+    final Socket socket;
+    private final OutputStream out;
+    private final BufferedReader lines;
+    private final DataInputStream data;
+
+    TestClient(InetSocketAddress server) throws IOException {
+        socket = new Socket();
+        socket.connect(server, 2000);
+        socket.setSoTimeout(15_000);
+        out = socket.getOutputStream();
+        lines = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        data = new DataInputStream(socket.getInputStream());
+    }
+
+    static TestClient line(TetherServer server) throws IOException {
+        return new TestClient(server.localAddress());
+    }
+
+    /** Connects in frame mode: preamble, HELLO, and reads the WELCOME. */
+    static TestClient frame(TetherServer server) throws IOException {
+        TestClient c = new TestClient(server.localAddress());
+        c.raw(FrameCodec.PREAMBLE);
+        c.send(new Frame.Hello("test", 0));
+        Frame f = c.readFrame();
+        if (!(f instanceof Frame.Welcome)) {
+            throw new AssertionError("expected WELCOME, got " + f);
+        }
+        c.welcome = (Frame.Welcome) f;
+        return c;
+    }
+
+    Frame.Welcome welcome;
+
+    void sendLine(String s) throws IOException {
+        raw((s + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    String readLine() throws IOException {
+        return lines.readLine();
+    }
+
+    void raw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    void send(Frame frame) throws IOException {
+        ByteBuf b = Unpooled.buffer();
+        FrameCodec.encode(frame, b);
+        byte[] bytes = new byte[b.readableBytes()];
+        b.readBytes(bytes);
+        raw(bytes);
+    }
+
+    Frame readFrame() throws IOException {
+        int type = data.readUnsignedByte();
+        int len = data.readInt();
+        byte[] payload = new byte[len];
+        data.readFully(payload);
+        ByteBuf b = Unpooled.buffer(5 + len);
+        b.writeByte(type).writeInt(len).writeBytes(payload);
+        return FrameCodec.decode(b, Integer.MAX_VALUE);
+    }
+
+    /** Reads until the server closes; true when it was an orderly close (EOF). */
+    boolean awaitEof() throws IOException {
+        try {
+            while (data.read() != -1) {
+                // drain
+            }
+            return true;
+        } catch (EOFException e) {
+            return true;
+        }
+    }
+
+    /** Closes with RST instead of FIN. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
