@@ -50,17 +50,20 @@ class JdbcHealthCheckTest {
     @Test
     void hungDatabaseIsUnhealthyWithinTimeoutAndConnectionsStayBounded() throws Exception {
         // Accepts TCP and never sends the MariaDB handshake.
-        try (LineServer hung = LineServer.silent();
-                JdbcHealthCheck check = check("jdbc:mariadb://127.0.0.1:" + hung.port() + "/app")) {
-            Timed<HealthResult> r = Timing.time(() -> check.check(TIMEOUT));
-            assertThat(r.value().healthy()).isFalse();
-            assertThat(r.elapsed()).isBetween(TIMEOUT.minusMillis(50), TIMEOUT.plus(TOLERANCE));
+        try (LineServer hung = LineServer.silent()) {
+            JdbcHealthCheck check = check("jdbc:mariadb://127.0.0.1:" + hung.port() + "/app");
+            try {
+                Timed<HealthResult> r = Timing.time(() -> check.check(TIMEOUT));
+                assertThat(r.value().healthy()).isFalse();
+                assertThat(r.elapsed()).isBetween(TIMEOUT.minusMillis(50), TIMEOUT.plus(TOLERANCE));
 
-            for (int i = 0; i < 10; i++) {
-                assertThat(check.check(Duration.ofMillis(100)).healthy()).isFalse();
-                assertThat(OpenSockets.toPort(hung.port())).as("bounded by the pool size").isLessThanOrEqualTo(POOL);
+                for (int i = 0; i < 10; i++) {
+                    assertThat(check.check(Duration.ofMillis(100)).healthy()).isFalse();
+                    assertThat(OpenSockets.toPort(hung.port())).as("bounded by the pool size").isLessThanOrEqualTo(POOL);
+                }
+            } finally {
+                check.close();
             }
-            check.close();
             await("sockets released on close").atMost(Duration.ofSeconds(5)).until(() -> OpenSockets.toPort(hung.port()) == 0);
         }
     }

@@ -49,18 +49,21 @@ class RedisHealthCheckTest {
     @Test
     void hungRedisIsUnhealthyWithinTimeoutAndCostsAtMostOneSocket() throws Exception {
         // Accepts TCP and never answers: Lettuce's handshake hangs (until the URI timeout, 5 s).
-        try (LineServer hung = LineServer.silent();
-                RedisHealthCheck check = check(hung.port(), KeepAliveMode.RECONNECT_ON_USE)) {
-            Timed<HealthResult> r = Timing.time(() -> check.check(TIMEOUT));
-            assertThat(r.value().healthy()).isFalse();
-            assertThat(r.value().detail()).isEqualTo("no connection to redis redis within 500 ms");
-            assertThat(r.elapsed()).isBetween(TIMEOUT.minusMillis(50), TIMEOUT.plus(TOLERANCE));
+        try (LineServer hung = LineServer.silent()) {
+            RedisHealthCheck check = check(hung.port(), KeepAliveMode.RECONNECT_ON_USE);
+            try {
+                Timed<HealthResult> r = Timing.time(() -> check.check(TIMEOUT));
+                assertThat(r.value().healthy()).isFalse();
+                assertThat(r.value().detail()).isEqualTo("no connection to redis redis within 500 ms");
+                assertThat(r.elapsed()).isBetween(TIMEOUT.minusMillis(50), TIMEOUT.plus(TOLERANCE));
 
-            for (int i = 0; i < 10; i++) {
-                assertThat(check.check(Duration.ofMillis(100)).healthy()).isFalse();
-                assertThat(OpenSockets.toPort(hung.port())).as("one connect in flight at most").isLessThanOrEqualTo(1);
+                for (int i = 0; i < 10; i++) {
+                    assertThat(check.check(Duration.ofMillis(100)).healthy()).isFalse();
+                    assertThat(OpenSockets.toPort(hung.port())).as("one connect in flight at most").isLessThanOrEqualTo(1);
+                }
+            } finally {
+                check.close();
             }
-            check.close();
             await("socket released on close").atMost(Duration.ofSeconds(3)).until(() -> OpenSockets.toPort(hung.port()) == 0);
         }
     }

@@ -56,8 +56,10 @@ class TetherServerHealthTest {
             List<HealthCheck> checks = HealthChecks.fromConfig(Map.of("health.redis.uri", redis.uri()));
             TetherServer.Builder builder = TetherServer.builder().config(config());
             checks.forEach(builder::healthCheck);
-            try (AutoCloseable closeChecks = () -> ((RedisHealthCheck) checks.get(0)).close();
+            // The server does not own the checks: whoever built them closes them after it stops.
+            try (RedisHealthCheck redisCheck = (RedisHealthCheck) checks.get(0);
                     TetherServer server = builder.build().start()) {
+                assertThat(redisCheck.backend().mode()).isEqualTo(KeepAliveMode.HEARTBEAT);
                 InetSocketAddress address = server.localAddress();
                 await("pong healthy").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
                         .until(() -> "pong".equals(ping(address)));
