@@ -44,11 +44,29 @@ public final class HealthChecks {
     private static final String TETHER = "health.tether.";
     private static final List<String> REDIS_KEYS = List.of("uri", "name", "keepalive");
     private static final List<String> JDBC_KEYS = List.of("url", "user", "password", "name", "keepalive");
-    static final String ALLOWED = "health.redis.uri, health.redis.name, health.redis.keepalive, "
-            + "health.jdbc.url, health.jdbc.user, health.jdbc.password, health.jdbc.name, health.jdbc.keepalive, "
-            + "health.tcp.<name>, health.tether.<name>";
+
+    /** Every key with its default and meaning, in the order docs list them (for generated config docs). */
+    public static final Map<String, String> KEY_DOCS = docs(
+            "health.redis.uri", "Redis to check with PING, e.g. redis://127.0.0.1:6379 (redis://[password@]host:port[/db], rediss:// for TLS). Required for a Redis check.",
+            "health.redis.name", "Name shown in `pong unhealthy NAME`. Default `redis`.",
+            "health.redis.keepalive", "`heartbeat` (default): PING below Redis's `timeout`, read with CONFIG GET; `reconnect`: validate before use and reconnect.",
+            "health.jdbc.url", "Database to check with Connection.isValid, e.g. jdbc:mariadb://127.0.0.1:3306/app. Required for a SQL check.",
+            "health.jdbc.user", "Database user. Default none.",
+            "health.jdbc.password", "Database password. Default none.",
+            "health.jdbc.name", "Name shown in `pong unhealthy NAME`. Default: the URL's scheme (`mariadb`, `mysql`).",
+            "health.jdbc.keepalive", "`heartbeat` (default): keep idle pool connections alive below `@@wait_timeout`; `reconnect`: HikariCP validates on borrow and reconnects.",
+            "health.tcp.<name>", "host:port of a TCP dependency; healthy when a connect succeeds within health_check_timeout.",
+            "health.tether.<name>", "host:port of another Tether server; healthy when it answers `ping` with a plain `pong`.");
 
     private HealthChecks() {
+    }
+
+    private static Map<String, String> docs(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     /**
@@ -83,7 +101,8 @@ public final class HealthChecks {
                 claim(names, name, key);
                 plain.add(tcp ? () -> new TcpHealthCheck(name, target) : () -> new TetherHealthCheck(name, target));
             } else {
-                throw new ConfigException("unknown key '" + key + "'; health checks are declared with " + ALLOWED);
+                throw new ConfigException("unknown key '" + key + "'; health checks are declared with "
+                        + String.join(", ", KEY_DOCS.keySet()));
             }
         }
         if (!redis.isEmpty()) {

@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Latency of the first command after an idle period longer than the backend's idle limit, for a
@@ -35,6 +37,8 @@ import java.util.Map;
 public final class IdleFirstCommandBenchmark {
     private static final Duration IDLE = Duration.ofSeconds(3);
     private static final Duration CALL = Duration.ofSeconds(5);
+    /** Every distinct error the plain connections gave, printed with the table. */
+    private static final Set<String> ERRORS = new TreeSet<>();
 
     private IdleFirstCommandBenchmark() {
     }
@@ -56,6 +60,9 @@ public final class IdleFirstCommandBenchmark {
         System.out.println("|---|---:|---:|---:|");
         results.forEach((k, s) -> System.out.println("| " + k + " | " + Samples.ms(s.percentile(50)) + " | "
                 + Samples.ms(s.percentile(90)) + " | " + s.count() + " |"));
+        System.out.println();
+        System.out.println("errors of the plain connections (distinct, with the connection number masked):");
+        ERRORS.forEach(e -> System.out.println("  " + e));
     }
 
     private static Samples samples(Map<String, Samples> results, String key) {
@@ -87,6 +94,7 @@ public final class IdleFirstCommandBenchmark {
                     throw new IllegalStateException("plain connection survived " + idle / 1_000_000 + " ms idle");
                 } catch (io.lettuce.core.RedisException expected) {
                     samples(results, "Redis / plain: time to error").add(System.nanoTime() - t0);
+                    ERRORS.add(expected.toString());
                 }
                 plain.close();
                 plain = plainClient.connect();
@@ -105,6 +113,10 @@ public final class IdleFirstCommandBenchmark {
                 t0 = System.nanoTime();
                 ping(heartbeat);
                 samples(results, "Redis / keep-alive (RedisBackend heartbeat)").add(System.nanoTime() - t0);
+
+                t0 = System.nanoTime();
+                ping(heartbeat);
+                samples(results, "Redis / reference: the next PING, no idle").add(System.nanoTime() - t0);
                 System.err.println("redis run " + (run + 1) + "/" + runs + " idle " + idle / 1_000_000 + " ms");
             }
             System.err.println("redis heartbeats sent: " + heartbeat.heartbeatsSent() + ", reconnect-on-use connections: "
@@ -141,6 +153,8 @@ public final class IdleFirstCommandBenchmark {
                     throw new IllegalStateException("plain connection survived " + idle / 1_000_000 + " ms idle");
                 } catch (SQLException expected) {
                     samples(results, "MariaDB / plain: time to error").add(System.nanoTime() - t0);
+                    ERRORS.add(expected.toString().replaceAll("\\(conn=\\d+\\)", "(conn=N)")
+                            + " [SQLState " + expected.getSQLState() + ", cause " + expected.getCause() + "]");
                 }
                 plain.close();
                 try (Connection again = db.connect()) {
@@ -155,6 +169,10 @@ public final class IdleFirstCommandBenchmark {
                 t0 = System.nanoTime();
                 borrowSelect(heartbeat);
                 samples(results, "MariaDB / keep-alive (SqlBackend scheduled validation)").add(System.nanoTime() - t0);
+
+                t0 = System.nanoTime();
+                borrowSelect(heartbeat);
+                samples(results, "MariaDB / reference: the next borrow + SELECT, no idle").add(System.nanoTime() - t0);
                 System.err.println("mariadb run " + (run + 1) + "/" + runs + " idle " + idle / 1_000_000 + " ms");
             }
         }
