@@ -4,14 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
-import io.tether.core.protocol.FrameDecoder;
-import io.tether.core.protocol.FrameEncoder;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.ConnectionInfo;
@@ -244,17 +240,17 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         return first;
     }
 
-    /** The auto-detector saw the first byte: wire the pipeline for that framing. */
-    void detected(Framing mode, ChannelPipeline p, String afterName) {
+    /** The first byte told line from frame. */
+    void detected(Framing mode) {
         framing = mode;
-        int max = ctx.config.packageMaxLength();
-        if (mode == Framing.FRAME) {
-            p.addAfter(afterName, "frameDecoder", new FrameDecoder(max, true));
-            p.addAfter(afterName, "frameEncoder", FrameEncoder.INSTANCE);
-        } else if (mode == Framing.LINE) {
-            p.addAfter(afterName, "lineDecoder", new LineBasedFrameDecoder(max, true, true));
+        if (mode == Framing.LINE) {
             becomeReady();
         }
+    }
+
+    /** True once a close reason is decided: nothing more is read or delivered. */
+    boolean isClosing() {
+        return closeReason != null;
     }
 
     private void becomeReady() {
