@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class JdbcHealthCheckTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
-    /** Allowed lateness past the timeout: 2 shared cores, other builds running. */
-    private static final Duration TOLERANCE = Duration.ofMillis(300);
+    /** Allowed lateness past the timeout: 2 cores shared with other builds (load average reached 10). */
+    private static final Duration TOLERANCE = Duration.ofMillis(500);
     private static final int POOL = 2;
 
     private static JdbcHealthCheck check(String url) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class RedisHealthCheckTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
-    /** Allowed lateness past the timeout: 2 shared cores, other builds running. */
-    private static final Duration TOLERANCE = Duration.ofMillis(300);
+    /** Allowed lateness past the timeout: 2 cores shared with other builds (load average reached 10). */
+    private static final Duration TOLERANCE = Duration.ofMillis(500);
 
     private static RedisHealthCheck check(int port, KeepAliveMode mode) {
         return new RedisHealthCheck("redis", RedisBackend.start("redis", RedisURI.create("redis://127.0.0.1:" + port), mode));

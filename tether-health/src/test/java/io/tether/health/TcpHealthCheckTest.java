@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class TcpHealthCheckTest {
     private static final Duration TIMEOUT = Duration.ofMillis(300);
-    /** Allowed lateness past the timeout: 2 shared cores, other builds running. */
-    private static final Duration TOLERANCE = Duration.ofMillis(300);
+    /** Allowed lateness past the timeout: 2 cores shared with other builds (load average reached 10). */
+    private static final Duration TOLERANCE = Duration.ofMillis(500);
 
     @Test
     void listeningPortIsHealthy() throws Exception {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** Against stand-in peers speaking the line protocol; the real-server test is TetherServerHealthTest. */
 class TetherHealthCheckTest {
     private static final Duration TIMEOUT = Duration.ofMillis(300);
-    /** Allowed lateness past the timeout: 2 shared cores, other builds running. */
-    private static final Duration TOLERANCE = Duration.ofMillis(300);
+    /** Allowed lateness past the timeout: 2 cores shared with other builds (load average reached 10). */
+    private static final Duration TOLERANCE = Duration.ofMillis(500);
 
     private static HealthResult checkAgainst(LineServer server, Duration timeout) {
         return new TetherHealthCheck("peer", new HostPort("127.0.0.1", server.port())).check(timeout);
