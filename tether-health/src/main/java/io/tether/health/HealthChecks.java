@@ -186,16 +186,30 @@ public final class HealthChecks {
             }
             return List.copyOf(built);
         } catch (RuntimeException e) {
-            for (HealthCheck c : built) {
-                if (c instanceof AutoCloseable closeable) {
-                    try {
-                        closeable.close();
-                    } catch (Exception suppressed) {
-                        e.addSuppressed(suppressed);
+            closeAll(built).ifPresent(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    /**
+     * Closes every check that holds resources (call it after the server has stopped). Closes all
+     * of them even if some fail; returns the first failure, with the others suppressed in it.
+     */
+    public static java.util.Optional<Exception> closeAll(List<? extends HealthCheck> checks) {
+        Exception first = null;
+        for (HealthCheck c : checks) {
+            if (c instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
                     }
                 }
             }
-            throw e;
         }
+        return java.util.Optional.ofNullable(first);
     }
 }

@@ -334,9 +334,15 @@ public final class RedisBackend implements AutoCloseable {
         return lastDecision;
     }
 
+    /** Closes the connection and Lettuce's threads; a second call does nothing. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         scheduler.shutdownNow();
         StatefulRedisConnection<String, String> c;
         synchronized (lock) {
