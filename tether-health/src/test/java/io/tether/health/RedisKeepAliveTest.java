@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * client" (checked with CLIENT LIST from another socket) or "Redis keeps the client for 10 s".
  */
 class RedisKeepAliveTest {
-    private static final Duration CALL = Duration.ofSeconds(2);
+    private static final Duration CALL = Duration.ofSeconds(5);
     private static RedisServer redis;
 
     @BeforeAll

@@ -20,7 +20,7 @@ class TcpHealthCheckTest {
     @Test
     void listeningPortIsHealthy() throws Exception {
         try (LineServer server = LineServer.silent()) {
-            HealthResult r = new TcpHealthCheck("svc", new HostPort("127.0.0.1", server.port())).check(TIMEOUT);
+            HealthResult r = new TcpHealthCheck("svc", new HostPort("127.0.0.1", server.port())).check(Duration.ofSeconds(5));
             assertThat(r.healthy()).as(r.detail()).isTrue();
         }
     }
