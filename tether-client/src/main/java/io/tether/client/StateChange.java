@@ -10,8 +10,9 @@ import java.time.Duration;
  *
  * @param from          state before
  * @param to            state after
- * @param endpoint      the endpoint connected to (CONNECTED), lost (CONNECTED to anything), or
- *                      to be tried next (RECONNECTING, CONNECTING)
+ * @param endpoint      CONNECTED: the endpoint connected to; CONNECTING and RECONNECTING: the one
+ *                      the next attempt goes to (after a loss, the next in the list: failover);
+ *                      DISCONNECTED and CLOSED: the one lost, or null
  * @param endpointIndex position of {@code endpoint} in the configured list, 0-based
  * @param closeInfo     why an established connection ended (reason, how long the server had been
  *                      silent, detail), or null

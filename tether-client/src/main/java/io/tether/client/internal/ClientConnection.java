@@ -122,7 +122,7 @@ public final class ClientConnection {
         if (tellServer && ready && channel.isActive() && config.protocol() == Protocol.FRAME) {
             // Written and flushed before the close, without waiting for it: a peer that does not
             // read (frozen, full buffers) must not keep the socket open.
-            channel.writeAndFlush(new Frame.Close(reason.code(), detail));
+            channel.writeAndFlush(new Frame.Close(reason.code(), detail.isEmpty() ? reason.text() : reason.text() + ": " + detail));
         }
         channel.close();
     }
