@@ -519,8 +519,4 @@ public final class TetherClient implements AutoCloseable {
         }
     }
 
-    /** For tests and tools: the configured endpoints. */
-    List<InetSocketAddress> endpoints() {
-        return config.endpoints();
-    }
 }
