@@ -201,6 +201,18 @@ public final class TetherClient implements AutoCloseable {
         return Duration.ofNanos(heartbeatNanos);
     }
 
+    /**
+     * The keepalive options on the current connection's socket, read back from the kernel, or null
+     * when not connected.
+     */
+    public ClientSocketOptions socketOptions() {
+        ClientConnection c;
+        synchronized (sendLock) {
+            c = live;
+        }
+        return c == null ? null : ClientTransport.readOptions(c.channel());
+    }
+
     /** Messages waiting for a connection. */
     public int queuedMessages() {
         synchronized (sendLock) {

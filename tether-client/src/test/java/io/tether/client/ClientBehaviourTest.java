@@ -260,4 +260,20 @@ class ClientBehaviourTest {
                 .containsExactly(1, 2, 3);
         assertThatThrownBy(queued::get).cause().isInstanceOf(ClientClosedException.class);
     }
+
+    @Test
+    void appliesKeepaliveAndUserTimeoutToItsOwnSocket() {
+        TetherServer s = server(ServerConfig.builder(), new Echo());
+        Events events = new Events();
+        TetherClient c = client(ClientConfig.builder().endpoint(ep(s)).tcpKeepalive(true).tcpKeepIdle(Duration.ofSeconds(7))
+                .tcpKeepInterval(Duration.ofSeconds(3)).tcpKeepCount(4).tcpUserTimeout(Duration.ofMillis(4500)), events);
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.state() == ClientState.CONNECTED);
+        ClientSocketOptions o = c.socketOptions();
+        assertThat(o.nativeTransport()).as("epoll loads on this Linux box").isTrue();
+        assertThat(o.keepAlive()).isTrue();
+        assertThat(o.keepIdle()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(o.keepInterval()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(o.keepCount()).isEqualTo(4);
+        assertThat(o.userTimeout()).isEqualTo(Duration.ofMillis(4500));
+    }
 }

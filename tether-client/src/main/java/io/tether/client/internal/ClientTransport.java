@@ -14,6 +14,10 @@ import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tether.client.ClientConfig;
+import io.tether.client.ClientSocketOptions;
+import io.netty.channel.epoll.EpollSocketChannelConfig;
+import java.net.SocketOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import jdk.net.ExtendedSocketOptions;
@@ -97,5 +101,31 @@ public final class ClientTransport {
             log.warn("NIO transport could not apply: {}", String.join(", ", skipped));
         }
         return skipped;
+    }
+
+    /** Reads the keepalive options back from the kernel. */
+    public static ClientSocketOptions readOptions(Channel ch) {
+        if (ch instanceof EpollSocketChannel ec) {
+            EpollSocketChannelConfig cfg = ec.config();
+            return new ClientSocketOptions(cfg.isKeepAlive(), Duration.ofSeconds(cfg.getTcpKeepIdle()),
+                    Duration.ofSeconds(cfg.getTcpKeepIntvl()), cfg.getTcpKeepCnt(),
+                    Duration.ofMillis(cfg.getTcpUserTimeout()), true);
+        }
+        if (ch instanceof NioSocketChannel nc) {
+            Integer idle = nioOption(nc, ExtendedSocketOptions.TCP_KEEPIDLE);
+            Integer interval = nioOption(nc, ExtendedSocketOptions.TCP_KEEPINTERVAL);
+            return new ClientSocketOptions(nc.config().getOption(ChannelOption.SO_KEEPALIVE),
+                    idle == null ? null : Duration.ofSeconds(idle), interval == null ? null : Duration.ofSeconds(interval),
+                    nioOption(nc, ExtendedSocketOptions.TCP_KEEPCOUNT), null, false);
+        }
+        return new ClientSocketOptions(null, null, null, null, null, false);
+    }
+
+    private static Integer nioOption(NioSocketChannel ch, SocketOption<Integer> opt) {
+        try {
+            return ch.config().getOption(NioChannelOption.of(opt));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 }
