@@ -83,14 +83,17 @@ final class ServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         if (process.isAlive()) {
             try {
                 signal("CONT"); // a frozen process cannot die until it runs again
-            } catch (RuntimeException | IOException e) {
-                // already gone
+                kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            } catch (RuntimeException e) {
+                process.destroyForcibly(); // already gone, or kill(1) failed: SIGKILL without waiting
             }
-            kill();
         }
     }
 }
