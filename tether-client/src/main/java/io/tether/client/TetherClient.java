@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tether.client.internal.ClientConnection;
 import io.tether.client.internal.ClientTransport;
@@ -15,13 +17,17 @@ import io.tether.core.backoff.Backoff;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TetherClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("io.tether.client");
+    /** Host-name lookups, off the event loops; threads die after a minute idle. */
+    private static final Executor RESOLVER = resolverPool();
 
     private final ClientConfig config;
     private final ClientListener listener;
@@ -102,6 +110,14 @@ public final class TetherClient implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    private static Executor resolverPool() {
+        // Up to 4 lookups at once; with an unbounded queue only core threads run, so they time out instead.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("tether-client-dns", true));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /**
@@ -290,12 +306,43 @@ public final class TetherClient implements AutoCloseable {
         InetSocketAddress ep = endpoint(idx);
         ClientConnection conn = new ClientConnection(owner, config, ep, idx, heartbeatFor(null));
         current = conn;
+        if (!ep.isUnresolved()) {
+            connect(conn, ep);
+            return;
+        }
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(ep.getHostString());
+        if (literal != null) {
+            try {
+                connect(conn, new InetSocketAddress(InetAddress.getByAddress(ep.getHostString(), literal), ep.getPort()));
+            } catch (UnknownHostException e) {
+                attemptFailed(conn, e); // cannot happen for a parsed literal; fail the attempt rather than the loop
+            }
+            return;
+        }
+        // A host name: look it up on a helper thread (a DNS query can take seconds and must not stall
+        // the event loop other clients share), then connect back on the loop. Resolved at each attempt,
+        // so a changed DNS record is picked up on reconnect.
+        CompletableFuture.supplyAsync(() -> new InetSocketAddress(ep.getHostString(), ep.getPort()), RESOLVER)
+                .whenComplete((addr, err) -> loop.execute(() -> {
+                    if (conn != current || state == ClientState.CLOSED) {
+                        return;
+                    }
+                    if (err != null || addr.isUnresolved()) {
+                        attemptFailed(conn, new UnknownHostException("cannot resolve " + ep.getHostString()
+                                + (err != null ? ": " + err.getMessage() : "")));
+                    } else {
+                        connect(conn, addr);
+                    }
+                }));
+    }
+
+    private void connect(ClientConnection conn, InetSocketAddress resolved) {
         ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 conn.init(ch);
             }
-        }).connect(ep);
+        }).connect(resolved);
         f.addListener(done -> {
             if (!done.isSuccess()) {
                 attemptFailed(conn, done.cause());

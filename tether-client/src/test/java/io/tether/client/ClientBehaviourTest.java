@@ -276,4 +276,19 @@ class ClientBehaviourTest {
         assertThat(o.keepCount()).isEqualTo(4);
         assertThat(o.userTimeout()).isEqualTo(Duration.ofMillis(4500));
     }
+
+    @Test
+    void resolvesHostNamesOffTheEventLoopAndReportsUnknownHosts() {
+        TetherServer s = server(ServerConfig.builder(), new Echo());
+        Events ok = new Events();
+        TetherClient byName = client(ClientConfig.builder().endpoint("localhost", s.localAddress().getPort()), ok);
+        await().atMost(Duration.ofSeconds(5)).until(() -> byName.state() == ClientState.CONNECTED);
+
+        Events bad = new Events();
+        TetherClient unknown = client(ClientConfig.builder().endpoint("no-such-host.invalid:9501")
+                .backoff(Backoff.builder().initial(Duration.ofMillis(20)).maxAttempts(1).build()), bad);
+        await().atMost(Duration.ofSeconds(10)).until(() -> unknown.state() == ClientState.CLOSED);
+        assertThat(bad.list().get(1).cause()).isInstanceOf(java.net.UnknownHostException.class)
+                .hasMessageContaining("no-such-host.invalid");
+    }
 }
