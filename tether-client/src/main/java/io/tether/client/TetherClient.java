@@ -426,10 +426,33 @@ public final class TetherClient implements AutoCloseable {
             if (done.isSuccess()) {
                 f.complete(null);
             } else {
-                f.completeExceptionally(new ConnectionLostException("message of " + message.length + " bytes not written: "
-                        + conn + " ended (" + done.cause() + "); it is not resent", done.cause()));
+                putBackOrFail(conn, message, f, done.cause());
             }
         });
+    }
+
+    /**
+     * A write failed: the connection died before the message fully left (a partial frame is
+     * discarded by the server, so it was not delivered). Sending it again cannot duplicate it, so
+     * it goes back to the head of the queue for the next connection, unless a newer connection
+     * already flushed (it would be out of order then) or the client is closed.
+     */
+    private void putBackOrFail(ClientConnection conn, byte[] message, CompletableFuture<Void> f, Throwable cause) {
+        boolean wake = false;
+        synchronized (sendLock) {
+            if (!closed && (live == null || live == conn)) {
+                queue.putBack(new SendQueue.Pending(message, f));
+                wake = config.mode() == ConnectionMode.ON_USE;
+            } else {
+                f.completeExceptionally(new ConnectionLostException("message of " + message.length + " bytes not written: "
+                        + conn + " ended (" + cause + ")" + (closed ? "" : " and a newer connection has taken over;"
+                        + " resending it now would break the order"), cause));
+                return;
+            }
+        }
+        if (wake) {
+            loop.execute(this::connectOnUse);
+        }
     }
 
     private void transition(ClientState to, InetSocketAddress ep, int idx, CloseInfo info, Throwable cause,

@@ -63,4 +63,20 @@ class SendQueueTest {
         assertThat(q.isEmpty()).isTrue();
         assertThat(q.bytes()).isZero();
     }
+
+    @Test
+    void putBackMessagesComeFirstInTheirOwnOrderAndAreNeverRefused() {
+        SendQueue q = new SendQueue(2, 100);
+        q.add(new byte[] {3}, new CompletableFuture<>(), "x");
+        q.add(new byte[] {4}, new CompletableFuture<>(), "x");
+        q.putBack(new SendQueue.Pending(new byte[] {1}, new CompletableFuture<>()));
+        q.putBack(new SendQueue.Pending(new byte[] {2}, new CompletableFuture<>()));
+        assertThat(q.size()).isEqualTo(4);
+        assertThat(q.bytes()).isEqualTo(4);
+        assertThatThrownBy(() -> q.add(new byte[1], new CompletableFuture<>(), "x")).isInstanceOf(QueueFullException.class);
+        for (int expected = 1; expected <= 4; expected++) {
+            assertThat(q.poll().message()).containsExactly(expected);
+        }
+        assertThat(q.isEmpty()).isTrue();
+    }
 }

@@ -16,6 +16,8 @@ public final class SendQueue {
     }
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** Messages whose write failed on a dying connection: older than anything in {@link #queue}, so served first. */
+    private final ArrayDeque<Pending> retry = new ArrayDeque<>();
     private final int maxMessages;
     private final long maxBytes;
     private long bytes;
@@ -31,8 +33,8 @@ public final class SendQueue {
      * @param why the client's situation, for the exception message ("state RECONNECTING")
      */
     public void add(byte[] message, CompletableFuture<Void> future, String why) {
-        if (queue.size() >= maxMessages) {
-            throw new QueueFullException("max_queued_messages", maxMessages, "send queue full: " + queue.size()
+        if (size() >= maxMessages) {
+            throw new QueueFullException("max_queued_messages", maxMessages, "send queue full: " + size()
                     + " messages already wait for a connection (" + why + "), max_queued_messages = " + maxMessages
                     + "; raise ClientConfig.Builder.maxQueuedMessages or wait until the client is CONNECTED");
         }
@@ -45,9 +47,22 @@ public final class SendQueue {
         bytes += message.length;
     }
 
+    /**
+     * Puts back a message that was handed to a connection but never fully written (the connection
+     * died first). It was accepted once, so no bound refuses it; it goes before every queued message
+     * (those were sent after it), behind earlier put-back ones (failures arrive in write order).
+     */
+    public void putBack(Pending p) {
+        retry.addLast(p);
+        bytes += p.message.length;
+    }
+
     /** The oldest message, removed, or null. */
     public Pending poll() {
-        Pending p = queue.pollFirst();
+        Pending p = retry.pollFirst();
+        if (p == null) {
+            p = queue.pollFirst();
+        }
         if (p != null) {
             bytes -= p.message.length;
         }
@@ -55,11 +70,11 @@ public final class SendQueue {
     }
 
     public boolean isEmpty() {
-        return queue.isEmpty();
+        return queue.isEmpty() && retry.isEmpty();
     }
 
     public int size() {
-        return queue.size();
+        return queue.size() + retry.size();
     }
 
     public long bytes() {

@@ -102,4 +102,23 @@ class BackoffTest {
         assertThatThrownBy(() -> Backoff.builder().multiplier(0.5).build()).hasMessageContaining("multiplier");
         assertThatThrownBy(() -> Backoff.builder().maxAttempts(-1).build()).hasMessageContaining("maxAttempts");
     }
+
+    @Test
+    void withoutJitterEveryClientPicksTheSameMoment() {
+        // Why jitter: 2,000 clients losing their server together. Fullest 100 ms bucket of their
+        // first retry: all of them without jitter, about 1/20 with full jitter over 2 s.
+        Backoff none = Backoff.builder().initial(Duration.ofSeconds(2)).jitter(Backoff.Jitter.NONE).build();
+        Backoff full = Backoff.builder().initial(Duration.ofSeconds(2)).build();
+        SplittableRandom r = new SplittableRandom(3);
+        assertThat(fullestBucket(none, r)).isEqualTo(2000);
+        assertThat(fullestBucket(full, r)).as("fair share 100 of 2,000; bound 150").isLessThanOrEqualTo(150);
+    }
+
+    private static int fullestBucket(Backoff b, SplittableRandom r) {
+        int[] buckets = new int[21];
+        for (int i = 0; i < 2000; i++) {
+            buckets[(int) (b.start(r).nextDelayNanos() / (100 * MS))]++;
+        }
+        return java.util.Arrays.stream(buckets).max().orElse(0);
+    }
 }
