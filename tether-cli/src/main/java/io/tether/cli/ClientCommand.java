@@ -247,7 +247,7 @@ final class ClientCommand implements Callable<Integer> {
                 if (c.closeInfo() != null) {
                     sb.append(lost(c.closeInfo())).append('\n');
                 } else if (c.cause() != null) {
-                    sb.append("attempt failed: ").append(c.cause().getMessage()).append('\n');
+                    sb.append("attempt failed: ").append(brief(c.cause())).append('\n');
                 }
                 sb.append(String.format(Locale.ROOT, "reconnecting: attempt %d in %.1f s", c.attempt(), c.delay().toNanos() / 1e9));
                 if (endpointCount > 1) {
@@ -257,12 +257,18 @@ final class ClientCommand implements Callable<Integer> {
             }
             case DISCONNECTED:
                 return c.closeInfo() != null ? lost(c.closeInfo()) + "\ndisconnected; the next line reconnects"
-                        : c.cause() != null ? "attempt failed: " + c.cause().getMessage() + "\ndisconnected; the next line reconnects" : null;
+                        : c.cause() != null ? "attempt failed: " + brief(c.cause()) + "\ndisconnected; the next line reconnects" : null;
             case CLOSED:
                 return c.cause() != null ? "closed: " + c.cause().getMessage() : "closed";
             default:
                 return c.toString();
         }
+    }
+
+    /** Netty's native errors read "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:9501"; keep the words. */
+    static String brief(Throwable t) {
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        return m.replaceFirst("^.*failed with error\\(-?\\d+\\): ", "").replaceFirst(": /[0-9a-fA-F.:]+:\\d+$", "");
     }
 
     private static String lost(CloseInfo info) {

@@ -35,6 +35,8 @@ class ClientCommandTest {
         assertThat(ClientCommand.describe(new StateChange(ClientState.RECONNECTING, ClientState.RECONNECTING, A, 0, null,
                 new java.net.ConnectException("Connection refused"), 2, Duration.ofMillis(1300)), 1))
                 .isEqualTo("attempt failed: Connection refused\nreconnecting: attempt 2 in 1.3 s");
+        assertThat(ClientCommand.brief(new java.io.IOException(
+                "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:19503"))).isEqualTo("Connection refused");
         assertThat(ClientCommand.describe(new StateChange(ClientState.RECONNECTING, ClientState.CONNECTED, B, 1, null, null, 0,
                 Duration.ZERO), 2)).isEqualTo("connected to the second endpoint 127.0.0.1:9502");
     }

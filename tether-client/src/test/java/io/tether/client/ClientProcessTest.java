@@ -123,9 +123,10 @@ class ClientProcessTest {
         // Tolerance +400 ms for timer and scheduling delay on a shared 2-core machine.
         assertThat(detectedMs).as("detection %d ms within heartbeat + ping timeout = 1500 ms + 400 ms tolerance", detectedMs)
                 .isLessThanOrEqualTo(1900);
-        // And never before a PING went unanswered for the full ping timeout (a ping sent just before
-        // the freeze is the earliest possible: allow 100 ms for it).
-        assertThat(detectedMs).as("not before the ping timeout (1000 ms - 100 ms)").isGreaterThanOrEqualTo(900);
+        // And not early: the earliest verdict is for a PING sent just before the freeze that the
+        // server had not answered yet; allow 300 ms for that on a busy shared machine. The exact
+        // check that no verdict comes before the ping timeout is silentFor below.
+        assertThat(detectedMs).as("not before the ping timeout (1000 ms - 300 ms)").isGreaterThanOrEqualTo(700);
         assertThat(lost.value().closeInfo().silentFor()).as("silence reported")
                 .isGreaterThanOrEqualTo(pingTimeout);
 
