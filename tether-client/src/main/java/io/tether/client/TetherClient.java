@@ -440,13 +440,18 @@ public final class TetherClient implements AutoCloseable {
     private void putBackOrFail(ClientConnection conn, byte[] message, CompletableFuture<Void> f, Throwable cause) {
         boolean wake = false;
         synchronized (sendLock) {
-            if (!closed && (live == null || live == conn)) {
+            if (closed) {
+                f.completeExceptionally(new ClientClosedException("client closed before the message of " + message.length
+                        + " bytes was written", closedCause));
+                return;
+            }
+            if (live == null || live == conn) {
                 queue.putBack(new SendQueue.Pending(message, f));
                 wake = config.mode() == ConnectionMode.ON_USE;
             } else {
                 f.completeExceptionally(new ConnectionLostException("message of " + message.length + " bytes not written: "
-                        + conn + " ended (" + cause + ")" + (closed ? "" : " and a newer connection has taken over;"
-                        + " resending it now would break the order"), cause));
+                        + conn + " ended (" + cause + ") and a newer connection has taken over; resending it now"
+                        + " would break the order", cause));
                 return;
             }
         }
