@@ -96,6 +96,7 @@ public final class TetherClient implements AutoCloseable {
         this.handler = b.handler;
         ClientTransport transport = ClientTransport.get();
         if (b.group != null) {
+            transport.checkCompatible(b.group);
             this.group = b.group;
             this.ownsGroup = false;
         } else {
@@ -261,17 +262,18 @@ public final class TetherClient implements AutoCloseable {
             }
             ClientConnection c = current;
             current = null;
-            CloseInfo info = null;
-            if (c != null && c.channel() != null) {
+            boolean open = c != null && c.channel() != null;
+            // CLOSED is reported before the socket closes: its close future may complete at once and
+            // release the caller, who must then see CLOSED.
+            if (state != ClientState.CLOSED) {
+                transition(ClientState.CLOSED, c == null ? null : c.endpoint(), c == null ? -1 : c.endpointIndex(),
+                        open ? new CloseInfo(CloseReason.CLOSED_BY_CLIENT, Duration.ZERO, "") : null, null, 0, 0);
+            }
+            if (open) {
                 c.closeWith(CloseReason.CLOSED_BY_CLIENT, "", true);
-                info = new CloseInfo(CloseReason.CLOSED_BY_CLIENT, Duration.ZERO, "");
                 c.channel().closeFuture().addListener(x -> done.countDown());
             } else {
                 done.countDown();
-            }
-            if (state != ClientState.CLOSED) {
-                transition(ClientState.CLOSED, c == null ? null : c.endpoint(), c == null ? -1 : c.endpointIndex(),
-                        info, null, 0, 0);
             }
         };
         if (loop.inEventLoop()) {

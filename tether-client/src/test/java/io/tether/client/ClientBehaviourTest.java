@@ -373,4 +373,18 @@ class ClientBehaviourTest {
         assertThat(sentWhileDown.get()).as("some sends really happened during the outage").isPositive();
         assertThat(failed).as("failed writes at the break are put back and resent, not failed").isZero();
     }
+
+    @Test
+    void refusesAnEventLoopGroupOfTheWrongTransport() {
+        io.netty.channel.EventLoopGroup nio = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        try {
+            assertThatThrownBy(() -> TetherClient.builder().config(ClientConfig.builder().endpoint("127.0.0.1:9501").build())
+                    .eventLoopGroup(nio).build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("TetherClient.newEventLoopGroup");
+        } finally {
+            nio.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
 }

@@ -4,6 +4,10 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandle;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.nio.NioIoHandle;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -62,6 +66,15 @@ public final class ClientTransport {
     public EventLoopGroup newGroup(int threads, String name) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    /** Throws, saying what to do, when {@code group} cannot run this transport's channels. */
+    public void checkCompatible(EventLoopGroup group) {
+        Class<? extends IoHandle> handle = epoll ? EpollIoHandle.class : NioIoHandle.class;
+        if (group.next() instanceof IoEventLoop loop && !loop.isCompatible(handle)) {
+            throw new IllegalArgumentException("eventLoopGroup cannot run " + (epoll ? "epoll" : "NIO")
+                    + " channels, which this client uses; create the group with TetherClient.newEventLoopGroup(threads)");
+        }
     }
 
     public Class<? extends Channel> channelClass() {
