@@ -620,16 +620,17 @@ public final class TetherClient implements AutoCloseable {
             if (conn != current || state == ClientState.CLOSED) {
                 return;
             }
+            if (!conn.wasReady()) {
+                // Before clearing `current`: attemptFailed ignores a connection that is not current.
+                attemptFailed(conn, new TetherClientException(conn + " closed before the handshake finished: " + info));
+                return;
+            }
             current = null;
             connectedTo = null;
             synchronized (sendLock) {
                 if (live == conn) {
                     live = null;
                 }
-            }
-            if (!conn.wasReady()) {
-                attemptFailed(conn, new TetherClientException(conn + " closed before the handshake finished: " + info));
-                return;
             }
             endpointIndex = (endpointIndex + 1) % config.endpoints().size();
             if (config.mode() == ConnectionMode.ON_USE) {
