@@ -30,6 +30,7 @@ public final class ClientConfig {
     private final Duration tcpKeepInterval;
     private final int tcpKeepCount;
     private final Duration tcpUserTimeout;
+    private final boolean resume;
 
     private ClientConfig(Builder b) {
         endpoints = List.copyOf(b.endpoints);
@@ -48,6 +49,7 @@ public final class ClientConfig {
         tcpKeepInterval = b.tcpKeepInterval;
         tcpKeepCount = b.tcpKeepCount;
         tcpUserTimeout = b.tcpUserTimeout;
+        resume = b.resume;
     }
 
     public static Builder builder() {
@@ -73,6 +75,7 @@ public final class ClientConfig {
         b.tcpKeepInterval = tcpKeepInterval;
         b.tcpKeepCount = tcpKeepCount;
         b.tcpUserTimeout = tcpUserTimeout;
+        b.resume = resume;
         return b;
     }
 
@@ -119,6 +122,7 @@ public final class ClientConfig {
     public Duration tcpKeepInterval() { return tcpKeepInterval; }
     public int tcpKeepCount() { return tcpKeepCount; }
     public Duration tcpUserTimeout() { return tcpUserTimeout; }
+    public boolean resume() { return resume; }
 
     @Override
     public String toString() {
@@ -148,6 +152,7 @@ public final class ClientConfig {
         private Duration tcpKeepInterval = Duration.ofSeconds(10);
         private int tcpKeepCount = 3;
         private Duration tcpUserTimeout = Duration.ZERO;
+        private boolean resume;
 
         private Builder() {
         }
@@ -232,6 +237,15 @@ public final class ClientConfig {
          * Needs native epoll; with NIO it is logged as not applied.
          */
         public Builder tcpUserTimeout(Duration v) { tcpUserTimeout = Objects.requireNonNull(v, "tcpUserTimeout"); return this; }
+
+        /**
+         * Resumable sessions (docs/SESSIONS.md): ask the server for a sequenced session, number every
+         * message, keep it until the server acknowledges it (the send future completes then), and
+         * after a lost connection come back with the resume token so the server replays what it sent
+         * meanwhile and this client resends what the server missed, each exactly once. Frame mode
+         * only; a server without sessions answers with a plain connection. Default off.
+         */
+        public Builder resume(boolean v) { resume = v; return this; }
 
         public ClientConfig build() {
             if (endpoints.isEmpty()) {

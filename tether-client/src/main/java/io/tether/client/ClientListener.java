@@ -18,4 +18,12 @@ public interface ClientListener {
      */
     default void onPingIntervalChanged(Duration from, Duration to, String why) {
     }
+
+    /**
+     * With {@link ClientConfig.Builder#resume}: a connection is ready on a sequenced session, either
+     * {@code resumed} (same server-side session, missed messages replayed both ways) or new (log in
+     * again: the server's state for the old session is gone).
+     */
+    default void onSessionReady(boolean resumed) {
+    }
 }

@@ -10,6 +10,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tether.client.internal.ClientConnection;
+import io.tether.client.internal.ClientSession;
 import io.tether.client.internal.ClientTransport;
 import io.tether.client.internal.Owner;
 import io.tether.client.internal.SendQueue;
@@ -67,6 +68,8 @@ public final class TetherClient implements AutoCloseable {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final Owner owner = new ConnectionEvents();
+    /** Resumable session state (ClientConfig.resume), or null. */
+    private final ClientSession session;
 
     // Event-loop state.
     private ClientState state = ClientState.DISCONNECTED;
@@ -105,6 +108,7 @@ public final class TetherClient implements AutoCloseable {
         }
         this.loop = group.next();
         this.queue = new SendQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
+        this.session = config.resume() && config.protocol() == Protocol.FRAME ? new ClientSession() : null;
         this.bootstrap = new Bootstrap().group(loop).channel(transport.channelClass());
         transport.apply(bootstrap, config);
     }
@@ -146,6 +150,10 @@ public final class TetherClient implements AutoCloseable {
      * Sends one message (a DATA frame; a line in line mode). Connected: written straight to the
      * socket. Otherwise queued up to {@code max_queued_messages} / {@code max_queued_bytes} and
      * flushed in order once connected.
+     *
+     * <p>With {@link ClientConfig.Builder#resume} on a sequenced session, the message is numbered and
+     * kept until the server acknowledges it, resent after a resume if needed, and the future
+     * completes on the server's ACK.
      *
      * @return completes when the message is written to the socket (not when the server has read it);
      *     fails with {@link QueueFullException}, {@link MessageTooLargeException},
@@ -254,6 +262,9 @@ public final class TetherClient implements AutoCloseable {
             live = null;
             queue.failAll(cause);
         }
+        if (session != null) {
+            session.close(cause);
+        }
         CountDownLatch done = new CountDownLatch(1);
         Runnable shut = () -> {
             if (pendingAttempt != null) {
@@ -307,6 +318,9 @@ public final class TetherClient implements AutoCloseable {
         int idx = endpointIndex;
         InetSocketAddress ep = endpoint(idx);
         ClientConnection conn = new ClientConnection(owner, config, ep, idx, heartbeatFor(null));
+        if (session != null) {
+            conn.session(session);
+        }
         current = conn;
         if (!ep.isUnresolved()) {
             connect(conn, ep);
@@ -386,6 +400,9 @@ public final class TetherClient implements AutoCloseable {
                 closedCause = gaveUp;
                 queue.failAll(new ClientClosedException("client gave up reconnecting; message not sent", gaveUp));
             }
+            if (session != null) {
+                session.close(new ClientClosedException("client gave up reconnecting; message not acknowledged", gaveUp));
+            }
             transition(ClientState.CLOSED, null, -1, info, gaveUp, 0, 0);
             if (ownsGroup) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -424,6 +441,15 @@ public final class TetherClient implements AutoCloseable {
     }
 
     private void write(ClientConnection conn, byte[] message, CompletableFuture<Void> f) {
+        if (session != null && session.sequenced()) {
+            // Numbered under the send lock; written through the loop's task queue, so frames leave in
+            // number order whichever thread sent them. A failed write needs no put-back: the message
+            // stays unacknowledged and is resent after the resume.
+            Frame.SeqData d = session.number(message, f);
+            Channel ch = conn.channel();
+            ch.eventLoop().execute(() -> ch.writeAndFlush(d));
+            return;
+        }
         conn.channel().writeAndFlush(new Frame.Data(message)).addListener(done -> {
             if (done.isSuccess()) {
                 f.complete(null);
@@ -491,9 +517,21 @@ public final class TetherClient implements AutoCloseable {
             connectedTo = conn.endpoint();
             conn.startHeartbeat(hb, welcome);
             transition(ClientState.CONNECTED, conn.endpoint(), conn.endpointIndex(), null, null, 0, 0);
+            boolean sessionReady = false;
+            boolean resumed = false;
             synchronized (sendLock) {
                 if (closed) {
                     return;
+                }
+                if (session != null && welcome != null) {
+                    // Resume: what the server missed goes first, in order, then the queue.
+                    for (Frame.SeqData d : session.welcome(welcome, new ConnectionLostException("the server started a new"
+                            + " session; this message was sent on the old one and may or may not have arrived", null))) {
+                        Channel ch = conn.channel();
+                        ch.eventLoop().execute(() -> ch.writeAndFlush(d));
+                    }
+                    sessionReady = welcome.sequenced();
+                    resumed = welcome.resumed();
                 }
                 // Under the lock, so no send can overtake the queue: sends wait here, then go direct.
                 SendQueue.Pending p;
@@ -507,6 +545,46 @@ public final class TetherClient implements AutoCloseable {
                 }
                 live = conn;
             }
+            if (sessionReady) {
+                try {
+                    listener.onSessionReady(resumed);
+                } catch (RuntimeException e) {
+                    log.warn("client listener threw", e);
+                }
+            }
+        }
+
+        @Override
+        public void onSeqData(ClientConnection conn, Frame.SeqData data) {
+            byte[] payload;
+            try {
+                payload = session.receive(data);
+            } catch (io.tether.core.protocol.ProtocolException e) {
+                conn.closeWith(CloseReason.PROTOCOL_ERROR, e.getMessage(), true);
+                return;
+            }
+            if (payload != null) {
+                onMessage(conn, payload);
+            }
+        }
+
+        @Override
+        public void onAck(ClientConnection conn, long seq) {
+            session.acked(seq);
+        }
+
+        @Override
+        public void onReadComplete(ClientConnection conn) {
+            Frame.Ack ack = session.ackDue();
+            if (ack != null && conn.channel().isActive()) {
+                conn.channel().writeAndFlush(ack);
+            }
+        }
+
+        @Override
+        public void onSessionEnded(ClientConnection conn, int code, String reason) {
+            log.info("server ended the session (CLOSE {}: {}); the next connection starts a new one", code, reason);
+            session.ended();
         }
 
         @Override
@@ -542,16 +620,17 @@ public final class TetherClient implements AutoCloseable {
             if (conn != current || state == ClientState.CLOSED) {
                 return;
             }
+            if (!conn.wasReady()) {
+                // Before clearing `current`: attemptFailed ignores a connection that is not current.
+                attemptFailed(conn, new TetherClientException(conn + " closed before the handshake finished: " + info));
+                return;
+            }
             current = null;
             connectedTo = null;
             synchronized (sendLock) {
                 if (live == conn) {
                     live = null;
                 }
-            }
-            if (!conn.wasReady()) {
-                attemptFailed(conn, new TetherClientException(conn + " closed before the handshake finished: " + info));
-                return;
             }
             endpointIndex = (endpointIndex + 1) % config.endpoints().size();
             if (config.mode() == ConnectionMode.ON_USE) {

@@ -29,6 +29,8 @@ public final class ClientConnection {
     /** Heartbeat to announce in HELLO, before WELCOME tells the real one. */
     final long helloHeartbeatNanos;
     Channel channel;
+    /** Sessions: what HELLO says and where sequenced frames go; null without resume. */
+    ClientSession session;
 
     long lastReadNanos;
     long lastWriteNanos;
@@ -43,6 +45,11 @@ public final class ClientConnection {
         this.endpoint = endpoint;
         this.endpointIndex = endpointIndex;
         this.helloHeartbeatNanos = helloHeartbeatNanos;
+    }
+
+    /** Sessions: resume or start the client's session on this connection. */
+    public void session(ClientSession s) {
+        this.session = s;
     }
 
     /** Builds the pipeline on a fresh channel; called by the bootstrap's initializer. */

@@ -32,7 +32,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         // The preamble must be the first bytes; the frame encoder passes a ByteBuf through as is.
         ctx.write(Unpooled.wrappedBuffer(FrameCodec.PREAMBLE));
-        ctx.writeAndFlush(new Frame.Hello(conn.config.clientName(), TimeUnit.NANOSECONDS.toMillis(conn.helloHeartbeatNanos)));
+        long hb = TimeUnit.NANOSECONDS.toMillis(conn.helloHeartbeatNanos);
+        ctx.writeAndFlush(conn.session != null ? conn.session.hello(conn.config.clientName(), hb)
+                : new Frame.Hello(conn.config.clientName(), hb));
         long ms = conn.config.connectTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> conn.closeWith(CloseReason.ERROR,
                 "no WELCOME within " + ms + " ms (connect timeout); is this a Tether server in frame or auto framing?", false),

@@ -18,6 +18,22 @@ public interface Owner {
      */
     long onTooManyPings(ClientConnection conn, long serverMinMillis, String why);
 
+    /** Sessions: a SEQ_DATA frame from the server. */
+    default void onSeqData(ClientConnection conn, Frame.SeqData data) {
+    }
+
+    /** Sessions: the server acknowledged our messages up to {@code seq}. */
+    default void onAck(ClientConnection conn, long seq) {
+    }
+
+    /** Sessions: a read batch ended (time to acknowledge what it brought). */
+    default void onReadComplete(ClientConnection conn) {
+    }
+
+    /** Sessions: the server ended our session or refused to resume it (CLOSE code, reason). */
+    default void onSessionEnded(ClientConnection conn, int code, String reason) {
+    }
+
     /** The connection is closed. {@code conn.wasReady()} tells a lost connection from a failed attempt. */
     void onClosed(ClientConnection conn, CloseInfo info);
 }
