@@ -186,7 +186,10 @@ class SessionChaosTest {
             assertThat(connects.get() - closes.get()).isEqualTo(live.size());
             // The chaos really happened.
             assertThat(stats.resumed.get()).isGreaterThan(CLIENTS);
-            assertThat(stats.refused.get()).isZero();
+            // Planned blips (at most 1.5 s) always come back within the 3 s window. Only a live client
+            // the server cut off by mistake (a stall on the shared cores beyond the ping timeout) may
+            // be late, and then it gets a new session: still no loss or duplicate on any live session.
+            assertThat(stats.refused.get()).isLessThanOrEqualTo(stats.unexpectedCloses.get());
             assertThat(offlineReasons.get(EndReason.EXPIRED).get()).isPositive();
             assertThat(offlineReasons.get(EndReason.CLOSED).get()).isPositive();
             assertThat(closeReasons.get(CloseReason.PING_TIMEOUT).get()).isPositive();
