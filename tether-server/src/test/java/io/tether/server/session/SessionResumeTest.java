@@ -251,4 +251,65 @@ class SessionResumeTest {
         assertThat(a.next(Frame.Close.class).code()).isEqualTo(1009);
         a.close();
     }
+
+    @Test
+    void aResumeClaimingMessagesNeverSentIsRefusedAndTheTokenStaysValid() throws Exception {
+        start(ServerConfig.builder());
+        FrameSocket c = connect(null, 0);
+        byte[] token = c.welcome.resumeToken();
+        Session s = onlySession();
+        s.send("one");
+        assertThat(c.next(Frame.SeqData.class).seq()).isEqualTo(1);
+        c.reset();
+        await().until(() -> s.state() == Session.State.DETACHED);
+        try (FrameSocket confused = connect(token, 5)) { // claims 5; only 1 was ever sent
+            Frame.Close close = (Frame.Close) confused.refusal;
+            assertThat(close.code()).isEqualTo(EndReason.RESUME_REFUSED_CODE);
+            assertThat(close.reason()).contains("received seq 5 is outside 0..1");
+        }
+        try (FrameSocket ok = connect(token, 1)) { // the owner's token still works
+            assertThat(ok.welcome.resumed()).isTrue();
+        }
+    }
+
+    @Test
+    void aGapInTheClientsSequenceIsAProtocolError() throws Exception {
+        start(ServerConfig.builder());
+        try (FrameSocket c = connect(null, 0)) {
+            Session s = onlySession();
+            c.send(Frame.SeqData.of(1, "a"));
+            c.send(Frame.SeqData.of(3, "c"));
+            Frame.Close close = c.next(Frame.Close.class);
+            assertThat(close.code()).isEqualTo(1008);
+            assertThat(close.reason()).contains("SEQ_DATA 3 after 1");
+            await().until(() -> presence.has("offline " + s.id() + " lost"));
+            assertThat(received).containsExactly("a");
+        }
+    }
+
+    @Test
+    void anAckForMessagesNeverSentIsAProtocolError() throws Exception {
+        start(ServerConfig.builder());
+        try (FrameSocket c = connect(null, 0)) {
+            c.send(new Frame.Ack(3));
+            Frame.Close close = c.next(Frame.Close.class);
+            assertThat(close.code()).isEqualTo(1008);
+            assertThat(close.reason()).contains("ACK 3 for messages never sent");
+        }
+    }
+
+    @Test
+    void aPlainClientGetsNoTokenAndSequencedFramesAreRefused() throws Exception {
+        start(ServerConfig.builder());
+        try (FrameSocket c = connect(null, Frame.Hello.NOT_SEQUENCED)) {
+            assertThat(c.welcome.resumeToken()).isEmpty();
+            assertThat(c.welcome.sequenced()).isFalse();
+            Session s = onlySession();
+            assertThat(s.resumable()).isFalse();
+            s.send("plain");
+            assertThat(c.next(Frame.Data.class).text()).isEqualTo("plain");
+            c.send(Frame.SeqData.of(1, "x"));
+            assertThat(c.next(Frame.Close.class).code()).isEqualTo(1008);
+        }
+    }
 }
