@@ -1,0 +1,256 @@
+package io.tether.lab;
+
+import io.tether.core.close.CloseReason;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One scenario across the liveness settings: its own namespaces, one server JVM hosting one
+ * Tether server per setting (a port each), one peer JVM with one connection per setting. All
+ * cells of a scenario get the same fault at the same instant.
+ */
+final class ScenarioRun {
+    /** First port; setting i listens on BASE_PORT + i. */
+    static final int BASE_PORT = 7000;
+    /** JVM start-up on a loaded 2-core box can be slow; this bounds it. */
+    static final long START_TIMEOUT_MS = 60_000;
+
+    private final LabState state;
+    private final Scenario scenario;
+    private final List<Liveness> settings;
+    private final Timings t;
+    private final Path workDir;
+    private final boolean capture;
+    private final List<Process> helpers = new ArrayList<>();
+
+    ScenarioRun(LabState state, Scenario scenario, List<Liveness> settings, Timings t, Path workDir, boolean capture) {
+        this.state = state;
+        this.scenario = scenario;
+        this.settings = settings;
+        this.t = t;
+        this.workDir = workDir;
+        this.capture = capture;
+    }
+
+    static String cellName(Scenario s, Liveness l) {
+        return "s" + s.number() + "-" + l.name().toLowerCase(Locale.ROOT);
+    }
+
+    static int port(Liveness l) {
+        return BASE_PORT + l.ordinal();
+    }
+
+    List<CellResult> run() {
+        Net net = new Net(state, scenario);
+        ChildJvm server = null;
+        ChildJvm peer = null;
+        try {
+            net.build(state, t);
+            List<String> cells = new ArrayList<>();
+            List<String> serverArgs = new ArrayList<>();
+            for (Liveness l : settings) {
+                String cell = cellName(scenario, l);
+                cells.add(cell);
+                serverArgs.addAll(List.of("--cell", cell, String.valueOf(port(l)), String.valueOf(scenario.serverStreams()), l.serverKeys(t)));
+            }
+            if (capture && scenario == Scenario.DROP && settings.contains(Liveness.KEEPALIVE)) {
+                startCapture(net);
+            }
+            Path log = workDir.resolve("scenario-" + scenario.number() + ".log");
+            server = ChildJvm.start(state, net.server, "server-" + scenario.number(), LabServerMain.class.getName(), serverArgs, log);
+            long startDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+            for (String cell : cells) {
+                need(server.await(e -> is(e, "listening", cell), startDeadline), "server for " + cell + " to listen");
+            }
+            if (scenario.topology() == Topology.PROXY) {
+                startProxies(net);
+            }
+            List<String> peerArgs = new ArrayList<>();
+            if (scenario.peerRcvbuf() > 0) {
+                peerArgs.addAll(List.of("--rcvbuf", String.valueOf(scenario.peerRcvbuf())));
+            }
+            for (Liveness l : settings) {
+                peerArgs.addAll(List.of("--conn", cellName(scenario, l), net.dialIp(), String.valueOf(port(l)),
+                        l.peerMode(scenario.peerKeepsPinging()).name(), String.valueOf(t.clientEveryMs())));
+            }
+            peer = ChildJvm.start(state, net.client, "peer-" + scenario.number(), LabPeerMain.class.getName(), peerArgs, log);
+            for (String cell : cells) {
+                need(peer.await(e -> is(e, "connected", cell), startDeadline), "peer " + cell + " to connect");
+                need(server.await(e -> is(e, "connect", cell), startDeadline), "server to accept " + cell);
+            }
+            // A stated period of normal operation, so keepalive probes, pings and pongs have run.
+            Faults.sleepMs(t.warmupMs());
+            long t0 = new Faults(net, server, peer, cells, t).inject();
+            long end = t0 + TimeUnit.MILLISECONDS.toNanos(t.windowMs());
+            for (String cell : cells) {
+                if (expected(cell).kind() == Expected.Kind.DETECT) {
+                    server.await(e -> is(e, "close", cell), end);
+                }
+            }
+            // Cells that should stay open (or be missed) are watched for the whole window.
+            boolean anyOpenExpected = settings.stream().anyMatch(l -> scenario.expect(l, t).kind() != Expected.Kind.DETECT);
+            if (anyOpenExpected) {
+                server.await(e -> false, end);
+            }
+            server.tell("state");
+            long stateDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            List<CellResult> results = new ArrayList<>();
+            for (Liveness l : settings) {
+                String cell = cellName(scenario, l);
+                Map<String, String> st = server.await(e -> is(e, "state", cell), stateDeadline);
+                results.add(judge(l, t0, end, server, peer, st));
+            }
+            return results;
+        } catch (LabException e) {
+            List<CellResult> failed = new ArrayList<>();
+            for (Liveness l : settings) {
+                failed.add(new CellResult(scenario, l, scenario.expect(l, t), false, "", -1, -1, false, false,
+                        "lab error: " + e.getMessage(), ""));
+            }
+            return failed;
+        } finally {
+            for (Process p : helpers) {
+                p.destroy(); // SIGTERM: tcpdump flushes its pcap
+            }
+            for (Process p : helpers) {
+                try {
+                    p.waitFor(3, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (peer != null) {
+                peer.kill();
+            }
+            if (server != null) {
+                server.kill();
+            }
+            state.deleteNamespaces(net.namespaces());
+        }
+    }
+
+    private Expected expected(String cell) {
+        for (Liveness l : settings) {
+            if (cellName(scenario, l).equals(cell)) {
+                return scenario.expect(l, t);
+            }
+        }
+        throw new IllegalArgumentException(cell);
+    }
+
+    private CellResult judge(Liveness l, long t0, long end, ChildJvm server, ChildJvm peer, Map<String, String> st) {
+        String cell = cellName(scenario, l);
+        Expected exp = scenario.expect(l, t);
+        Map<String, String> close = null;
+        for (Map<String, String> e : server.events()) {
+            if (is(e, "close", cell) && Long.parseLong(e.get("t")) <= end) {
+                close = e;
+                break;
+            }
+        }
+        String clientSaw = "";
+        for (Map<String, String> e : peer.events()) {
+            if (is(e, "pongtimeout", cell) && Long.parseLong(e.get("t")) >= t0) {
+                clientSaw = "no pong for 3 pings, at " + ms(Long.parseLong(e.get("t")) - t0) + " ms";
+                break;
+            }
+        }
+        if (close == null) {
+            boolean held = st != null && "1".equals(st.get("count"));
+            switch (exp.kind()) {
+                case DETECT:
+                    return new CellResult(scenario, l, exp, false, "", -1, -1, false, false, "FAIL: not detected within the window", clientSaw);
+                case MISS:
+                    return new CellResult(scenario, l, exp, false, "", -1, -1, held, held, held ? "expected miss" : "FAIL: connection vanished", clientSaw);
+                default:
+                    return new CellResult(scenario, l, exp, false, "", -1, -1, held, held, held ? "alive" : "FAIL: connection vanished", clientSaw);
+            }
+        }
+        long tc = Long.parseLong(close.get("t"));
+        long detect = ms(tc - t0);
+        String reason = close.get("reason");
+        long silent = Long.parseLong(close.get("silentMs"));
+        boolean cleaned = "true".equals(close.get("gone")) && "0".equals(close.get("count"));
+        String verdict;
+        boolean pass = false;
+        if (tc < t0) {
+            verdict = "FAIL: closed before the fault (" + reason + ")";
+        } else if (exp.kind() == Expected.Kind.ALIVE) {
+            verdict = "FAIL: false close";
+        } else if (exp.kind() == Expected.Kind.MISS) {
+            verdict = "FAIL: closed, expected a miss";
+        } else if (!exp.reasons().contains(CloseReason.valueOf(reason))) {
+            verdict = "FAIL: wrong reason, expected " + exp.reasonText();
+        } else if (detect > exp.boundMs() + t.slackMs(exp.boundMs())) {
+            verdict = "FAIL: late";
+        } else if (!cleaned) {
+            verdict = "FAIL: state not cleaned";
+        } else {
+            verdict = "ok";
+            pass = true;
+        }
+        return new CellResult(scenario, l, exp, true, reason, detect, silent, cleaned, pass, verdict, clientSaw);
+    }
+
+    private void startProxies(Net net) {
+        for (Liveness l : settings) {
+            int p = port(l);
+            startHelper(net.middle, "socat", "TCP-LISTEN:" + p + ",bind=" + net.middleInnerIp + ",reuseaddr,fork",
+                    "TCP:" + net.serverIp + ":" + p);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            String listening = Sh.run(Sh.inNs(net.middle, "ss", "-ltnH")).out();
+            boolean all = true;
+            for (Liveness l : settings) {
+                all &= listening.contains(net.middleInnerIp + ":" + port(l));
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LabException("socat proxies did not start listening in " + net.middle);
+            }
+            Faults.sleepMs(20);
+        }
+    }
+
+    private void startCapture(Net net) {
+        Path pcap = workDir.resolve("keepalive.pcap");
+        startHelper(net.server, "tcpdump", "-i", Net.SERVER_IF, "-nn", "-U", "-w", pcap.toString(), "tcp", "port", String.valueOf(port(Liveness.KEEPALIVE)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // tcpdump creates the file once it listens; packets before that would be lost.
+        while (!pcap.toFile().exists() && System.nanoTime() < deadline) {
+            Faults.sleepMs(20);
+        }
+    }
+
+    private void startHelper(String ns, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(Sh.inNs(ns, cmd)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("helpers.log").toFile())).start();
+            state.addProcess(p);
+            helpers.add(p);
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot start " + cmd[0] + ": " + e.getMessage());
+        }
+    }
+
+    private static void need(Map<String, String> e, String what) {
+        if (e == null) {
+            throw new LabException("timed out waiting for " + what);
+        }
+    }
+
+    static boolean is(Map<String, String> e, String ev, String cell) {
+        return ev.equals(e.get("ev")) && cell.equals(e.get("cell"));
+    }
+
+    private static long ms(long nanos) {
+        return Math.round(nanos / 1e6);
+    }
+}
