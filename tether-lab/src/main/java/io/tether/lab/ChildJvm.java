@@ -21,9 +21,12 @@ final class ChildJvm {
     private final Process process;
     private final List<Map<String, String>> events = new ArrayList<>();
 
-    private ChildJvm(String name, Process process) {
+    private final Path eventLog;
+
+    private ChildJvm(String name, Process process, Path eventLog) {
         this.name = name;
         this.process = process;
+        this.eventLog = eventLog;
         Thread t = new Thread(this::pump, "lab-read-" + name);
         t.setDaemon(true);
         t.start();
@@ -40,7 +43,7 @@ final class ChildJvm {
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             state.addProcess(p);
-            return new ChildJvm(name, p);
+            return new ChildJvm(name, p, log.resolveSibling(name + "-events.jsonl"));
         } catch (IOException e) {
             throw new LabException("cannot start " + name + ": " + e.getMessage());
         }
@@ -51,9 +54,14 @@ final class ChildJvm {
     }
 
     private void pump() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             java.io.Writer w = java.nio.file.Files.newBufferedWriter(eventLog, StandardCharsets.UTF_8)) {
             String line;
             while ((line = r.readLine()) != null) {
+                // Kept for the report directory: every event as the child printed it.
+                w.write(line);
+                w.write('\n');
+                w.flush();
                 Map<String, String> e = Json.parse(line);
                 if (e != null) {
                     synchronized (events) {
