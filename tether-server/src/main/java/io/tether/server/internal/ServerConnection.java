@@ -4,14 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
-import io.tether.core.protocol.FrameDecoder;
-import io.tether.core.protocol.FrameEncoder;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.ConnectionInfo;
@@ -69,6 +65,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     private final long connectNanos;
     private final long connectWallMillis;
     private volatile Framing framing;
+    /** Framing known and, for frame clients, WELCOME sent: application data may flow. */
+    private volatile boolean ready;
     @SuppressWarnings("unused") private long lastReadNanos;
     @SuppressWarnings("unused") private long lastSendNanos;
     @SuppressWarnings("unused") private long bytesIn;
@@ -116,22 +114,22 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     @Override
     public CompletableFuture<Void> send(byte[] message) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        Framing known = framing;
-        if (known == Framing.AUTO) {
-            channel.eventLoop().execute(() -> sendOnLoop(message, f));
+        if (ready) {
+            write(framing, message, f);
         } else {
-            write(known, message, f);
+            channel.eventLoop().execute(() -> sendOnLoop(message, f));
         }
         return f;
     }
 
     private void sendOnLoop(byte[] message, CompletableFuture<Void> f) {
-        if (framing != Framing.AUTO) {
+        if (ready) {
             write(framing, message, f);
         } else if (closeReason != null || finished) {
             f.completeExceptionally(new IllegalStateException("connection " + id + " is closed"));
         } else {
-            // The client has not said yet whether it speaks lines or frames; hold until it does.
+            // The client has not said yet whether it speaks lines or frames (or, for frames, has
+            // not had its WELCOME); hold until it has.
             if (pendingSends == null) {
                 pendingSends = new ArrayList<>(2);
             }
@@ -222,6 +220,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             return;
         }
         admitted = true;
+        ready = framing == Framing.LINE || framing == Framing.RAW;
         ctx.connections.put(id, this);
         if (ctx.livenessEnabled()) {
             wheel = ctx.wheel(channel.eventLoop());
@@ -241,23 +240,30 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         return first;
     }
 
-    /** The auto-detector saw the first byte: wire the pipeline for that framing. */
-    void detected(Framing mode, ChannelPipeline p, String afterName) {
+    /** The first byte told line from frame. */
+    void detected(Framing mode) {
         framing = mode;
-        int max = ctx.config.packageMaxLength();
-        if (mode == Framing.FRAME) {
-            p.addAfter(afterName, "frameDecoder", new FrameDecoder(max, true));
-            p.addAfter(afterName, "frameEncoder", FrameEncoder.INSTANCE);
-        } else if (mode == Framing.LINE) {
-            p.addAfter(afterName, "lineDecoder", new LineBasedFrameDecoder(max, true, true));
+        if (mode == Framing.LINE) {
+            becomeReady();
         }
+    }
+
+    /** True once a close reason is decided: nothing more is read or delivered. */
+    boolean isClosing() {
+        return closeReason != null;
+    }
+
+    private void becomeReady() {
+        // Held messages go out first; only then may other threads write directly, or a later
+        // message could overtake an earlier one.
         if (pendingSends != null) {
             List<PendingSend> held = pendingSends;
             pendingSends = null;
             for (PendingSend s : held) {
-                write(mode, s.message(), s.future());
+                write(framing, s.message(), s.future());
             }
         }
+        ready = true;
     }
 
     void onLine(ByteBuf line) {
@@ -290,6 +296,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             if (frame instanceof Frame.Hello hello) {
                 helloSeen = true;
                 channel.writeAndFlush(welcome(hello));
+                becomeReady();
             } else {
                 protocolError(new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
             }

@@ -1,0 +1,91 @@
+package io.tether.cli;
+
+import io.tether.core.config.ConfigException;
+import io.tether.core.config.Setting;
+import io.tether.core.config.Settings;
+import io.tether.server.ServerConfig;
+import io.tether.server.TetherServer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tether server}: runs a server with a handler that logs every event, or echoes. Every
+ * config key is also a flag ({@code heartbeat_idle_time} is {@code --heartbeat-idle-time}); flags
+ * override the YAML file.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a Tether server (default 127.0.0.1:9501, line and frame clients on one port).",
+                "Try: nc 127.0.0.1 9501, then type ping."})
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML file of config keys (docs/CONFIG.md).")
+    Path configFile;
+
+    @Option(names = "--echo", description = "Echo every message back to its sender.")
+    boolean echo;
+
+    @CommandLine.Spec
+    CommandSpec spec;
+
+    /** Adds one flag per config key, described from the key registry. */
+    static void addConfigFlags(CommandSpec spec) {
+        for (Setting<ServerConfig.Builder> s : ServerConfig.SETTINGS.all()) {
+            boolean bool = "true".equals(s.defaultText()) || "false".equals(s.defaultText());
+            OptionSpec.Builder o = OptionSpec.builder(s.flag()).type(String.class)
+                    .paramLabel(bool ? "BOOL" : "VALUE")
+                    .description(s.description().replace("`", "") + " Default: " + s.defaultText() + ".");
+            if (bool) {
+                o.arity("0..1").fallbackValue("true");
+            }
+            spec.addOption(o.build());
+        }
+    }
+
+    @Override
+    public Integer call() {
+        ServerConfig config;
+        try {
+            Map<String, Object> keys = new LinkedHashMap<>();
+            if (configFile != null) {
+                keys.putAll(Settings.readYaml(configFile));
+            }
+            for (Setting<ServerConfig.Builder> s : ServerConfig.SETTINGS.all()) {
+                Object v = spec.findOption(s.flag()).getValue();
+                if (v != null) {
+                    keys.put(s.key(), v);
+                }
+            }
+            config = ServerConfig.fromMap(keys);
+        } catch (ConfigException e) {
+            System.err.println("tether server: " + e.getMessage());
+            return 2;
+        }
+        EventLog handler = new EventLog(echo);
+        TetherServer server;
+        try {
+            server = TetherServer.builder().config(config).handler(handler).build().start();
+        } catch (IllegalStateException e) {
+            System.err.println("tether server: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Shutdown.onInterrupt(() -> {
+            server.close();
+            stopped.countDown();
+        });
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}
