@@ -75,9 +75,10 @@ final class Faults {
             }
         }
         waitFor(() -> clientSocketsWithUnread() >= cells.size(), "unread data in the client's sockets");
+        long t0 = System.nanoTime(); // the RST leaves as the process dies, before kill(1) even returns
         signal("KILL");
         waitFor(() -> !peer.process().isAlive(), "the killed peer to exit");
-        return System.nanoTime();
+        return t0;
     }
 
     /** Host off: nothing in or out; its TCP state destroyed; back on after the reboot time. */

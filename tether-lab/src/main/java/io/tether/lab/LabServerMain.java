@@ -69,8 +69,14 @@ public final class LabServerMain {
             if ("send".equals(parts[0]) && parts.length == 3) {
                 send(parts[1], parts[2]);
             } else if ("state".equals(parts[0])) {
+                String seq = parts.length > 1 ? parts[1] : "0";
                 for (Map.Entry<String, TetherServer> e : servers.entrySet()) {
-                    print(Json.object("ev", "state", "cell", e.getKey(), "count", e.getValue().connectionCount()));
+                    String framing = "NONE";
+                    for (Connection c : e.getValue().connections()) {
+                        framing = c.framing().name();
+                    }
+                    print(Json.object("ev", "state", "seq", seq, "cell", e.getKey(), "count", e.getValue().connectionCount(),
+                            "framing", framing));
                 }
             }
         }

@@ -82,6 +82,9 @@ final class ScenarioRun {
                 need(peer.await(e -> is(e, "connected", cell), startDeadline), "peer " + cell + " to connect");
                 need(server.await(e -> is(e, "connect", cell), startDeadline), "server to accept " + cell);
             }
+            // Every cell's server must have heard the peer's first bytes (framing decided) before the
+            // warm-up starts; until then, server pings are not armed.
+            awaitSpoken(server, cells, startDeadline);
             // A stated period of normal operation, so keepalive probes, pings and pongs have run.
             Faults.sleepMs(t.warmupMs());
             long t0 = new Faults(net, server, peer, cells, t).inject();
@@ -96,12 +99,13 @@ final class ScenarioRun {
             if (anyOpenExpected) {
                 server.await(e -> false, end);
             }
-            server.tell("state");
+            String seq = String.valueOf(stateSeq++);
+            server.tell("state " + seq);
             long stateDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             List<CellResult> results = new ArrayList<>();
             for (Liveness l : settings) {
                 String cell = cellName(scenario, l);
-                Map<String, String> st = server.await(e -> is(e, "state", cell), stateDeadline);
+                Map<String, String> st = server.await(e -> is(e, "state", cell) && seq.equals(e.get("seq")), stateDeadline);
                 results.add(judge(l, t0, end, server, peer, st));
             }
             return results;
@@ -130,6 +134,28 @@ final class ScenarioRun {
                 server.kill();
             }
             state.deleteNamespaces(net.namespaces());
+        }
+    }
+
+    private int stateSeq = 1;
+
+    private void awaitSpoken(ChildJvm server, List<String> cells, long deadline) {
+        while (true) {
+            String seq = String.valueOf(stateSeq++);
+            server.tell("state " + seq);
+            boolean all = true;
+            for (String cell : cells) {
+                Map<String, String> st = server.await(e -> is(e, "state", cell) && seq.equals(e.get("seq")), deadline);
+                need(st, "state of " + cell);
+                all &= !"AUTO".equals(st.get("framing")) && !"NONE".equals(st.get("framing"));
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LabException("the server never heard the first bytes of every cell");
+            }
+            Faults.sleepMs(20);
         }
     }
 

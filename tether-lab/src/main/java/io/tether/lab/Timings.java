@@ -31,6 +31,14 @@ public record Timings(int keepIdleS, int keepIntervalS, int keepCount, long user
         return (keepIdleS + (long) keepIntervalS * keepCount) * 1000L;
     }
 
+    /**
+     * How late past tcp_user_timeout the kernel may abort: it looks only when the retransmission
+     * timer fires, and with exponential backoff the step around UT is about half of UT.
+     */
+    public long rtoStepAllowanceMs() {
+        return userTimeoutMs / 2;
+    }
+
     /** The slack allowed beyond {@code boundMs}. */
     public long slackMs(long boundMs) {
         return toleranceMs + boundMs * tolerancePct / 100;
