@@ -104,6 +104,10 @@ final class Faults {
         Sh.must(Sh.inNs(net.middle, "iptables", "-t", "raw", "-A", "PREROUTING", "-p", "tcp", "-j", "DROP"));
         long t0 = System.nanoTime();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(t.natTimeoutS() + 5L);
+        if (!Sh.run(Sh.inNs(net.middle, "test", "-r", "/proc/net/nf_conntrack")).ok()) {
+            // No conntrack procfs in this kernel: wait out the timeout plus a second instead.
+            sleepMs(t.natTimeoutS() * 1000L + 1000);
+        }
         while (conntrackTcpEntries() > 0) {
             if (System.nanoTime() > until) {
                 throw new LabException("the middlebox's conntrack entries did not expire within " + (t.natTimeoutS() + 5) + " s");
@@ -142,7 +146,8 @@ final class Faults {
     }
 
     private void signal(String sig) {
-        Sh.must("kill", "-" + sig, String.valueOf(peer.pid()));
+        // The shell's builtin kill: Java cannot send SIGSTOP, and /bin/kill (procps) may be missing.
+        Sh.must("sh", "-c", "kill -" + sig + " " + peer.pid());
     }
 
     private static long deadline() {

@@ -7,7 +7,7 @@ import java.util.Locale;
 /** The scenario x setting matrix as text, for the terminal and the report. */
 public final class Matrix {
     static final int FIRST = 34;
-    static final int CELL = 21;
+    static final int CELL = 22;
 
     private Matrix() {
     }

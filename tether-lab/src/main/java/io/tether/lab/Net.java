@@ -55,14 +55,19 @@ final class Net {
         veth(middle, "vm2", middleInnerIp, client, CLIENT_IF, clientIp);
         if (scenario.topology() == Topology.NAT) {
             Sh.must(Sh.inNs(client, "ip", "route", "add", "default", "via", middleInnerIp));
-            Sh.must(Sh.inNs(middle, "sysctl", "-qw", "net.ipv4.ip_forward=1"));
+            sysctl(middle, "net/ipv4/ip_forward", "1");
             Sh.must(Sh.inNs(middle, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "vm1", "-j", "MASQUERADE"));
             // A middlebox that forgets: short established timeout, and no picking up a flow mid-stream
             // (tcp_loose=0), so a segment of a forgotten flow is INVALID and dropped.
             Sh.must(Sh.inNs(middle, "iptables", "-t", "mangle", "-A", "PREROUTING", "-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"));
-            Sh.must(Sh.inNs(middle, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_established=" + t.natTimeoutS()));
-            Sh.must(Sh.inNs(middle, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"));
+            sysctl(middle, "net/netfilter/nf_conntrack_tcp_timeout_established", String.valueOf(t.natTimeoutS()));
+            sysctl(middle, "net/netfilter/nf_conntrack_tcp_loose", "0");
         }
+    }
+
+    /** Writes a per-namespace sysctl through /proc (no procps needed). */
+    private static void sysctl(String ns, String key, String value) {
+        Sh.must(Sh.inNs(ns, "sh", "-c", "echo " + value + " > /proc/sys/" + key));
     }
 
     private static void veth(String nsA, String ifA, String ipA, String nsB, String ifB, String ipB) {

@@ -45,6 +45,12 @@ final class Report {
         }
         md.append(String.format(Locale.ROOT, "%nSlack on every bound: %d ms + %d%% (a shared 2-core machine). Observation window: %d ms after the fault."
                 + " Warm-up before the fault: %d ms.%n", t.toleranceMs(), t.tolerancePct(), t.windowMs(), t.warmupMs()));
+        Timings loss = t.forLoss();
+        md.append(String.format(Locale.ROOT, "%nScenario 9 (30%% loss) uses production-like timings in every mode: keepalive %ds + %d x %ds,"
+                + " user timeout %d ms, idle %d ms, server ping %d ms + %d ms, peer pings every %d ms, window %d ms. Timeouts of 2 s are"
+                + " shorter than TCP's recovery from four losses in a row (3 s of backoff).%n", loss.keepIdleS(), loss.keepCount(),
+                loss.keepIntervalS(), loss.userTimeoutMs(), loss.idleMs(), loss.serverPingMs(), loss.serverPingTimeoutMs(),
+                loss.clientEveryMs(), loss.windowMs()));
         md.append("\n## Cells\n\n| # | scenario | setting | expected | limit ms | detected ms | reason | silentFor ms | state cleaned | client saw | verdict |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (CellResult c : results) {

@@ -31,7 +31,7 @@ final class ScenarioRun {
         this.state = state;
         this.scenario = scenario;
         this.settings = settings;
-        this.t = t;
+        this.t = scenario == Scenario.LOSS ? t.forLoss() : t;
         this.workDir = workDir;
         this.capture = capture;
     }
