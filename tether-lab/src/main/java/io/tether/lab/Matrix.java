@@ -72,9 +72,14 @@ public final class Matrix {
             out.println(row.toString().stripTrailing());
         }
         out.println();
+        out.printf(Locale.ROOT, "bounds: keepalive %.1fs (idle + count x interval); keepalive+UT %.1fs idle, %.1fs with data in flight"
+                        + " (UT + UT/2: the kernel checks UT when its backed-off timer fires); idle deadline %.1fs; server ping %.1fs;"
+                        + " client ping %.1fs; FIN/RST immediate%n",
+                t.keepaliveBoundMs() / 1000.0, t.keepaliveBoundMs() / 1000.0, (t.userTimeoutMs() + t.rtoStepAllowanceMs()) / 1000.0,
+                t.idleMs() / 1000.0, (t.serverPingMs() + t.serverPingTimeoutMs()) / 1000.0, t.idleMs() / 1000.0);
         out.println("times: from the fault to the server's close event; bound per cell = the setting's promise + "
                 + t.toleranceMs() + " ms + " + t.tolerancePct() + "%; '-- miss (expected)': the layer cannot see this by design,"
-                + " the server still holds the connection after the " + t.windowMs() / 1000.0 + " s window");
+                + " the server still holds the connection after the " + t.windowMs() / 1000.0 + " s window (20 s for scenario 9, which uses production-like timeouts)");
         for (CellResult c : results) {
             if (!c.pass()) {
                 out.printf("FAIL %d %s / %s: %s (expected %s%s; got %s %s)%n", c.scenario().number(), c.scenario().title(),
