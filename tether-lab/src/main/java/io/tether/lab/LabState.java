@@ -27,15 +27,22 @@ public final class LabState {
     }
 
     /** Creates a namespace and remembers it for cleanup. */
-    public void addNamespace(String name) {
-        synchronized (this) {
-            namespaces.add(name);
+    public synchronized void addNamespace(String name) {
+        // Under the lock, so a cleanup racing with a scenario's setup (Ctrl-C mid-build) either sees
+        // this namespace in its snapshot or makes this call fail: none can be created after it.
+        if (cleaned) {
+            throw new LabException("lab is shutting down");
         }
+        namespaces.add(name);
         Sh.must("ip", "netns", "add", name);
         Sh.must(Sh.inNs(name, "ip", "link", "set", "lo", "up"));
     }
 
     public synchronized void addProcess(Process p) {
+        if (cleaned) {
+            p.destroyForcibly();
+            throw new LabException("lab is shutting down");
+        }
         processes.add(p);
     }
 
