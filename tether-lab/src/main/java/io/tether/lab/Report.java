@@ -2,7 +2,6 @@ package io.tether.lab;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -72,9 +71,5 @@ final class Report {
 
     private static String kernel() {
         return Sh.run("uname", "-r").out();
-    }
-
-    static String path(Path p) {
-        return p.toAbsolutePath().toString();
     }
 }
