@@ -30,7 +30,7 @@ public record Timings(int keepIdleS, int keepIntervalS, int keepCount, long user
      * The timings of the loss scenario (9): production-like timeouts whatever the mode, watched for
      * at least 20 s. Quick timeouts of 2 s are below what TCP needs to recover from four losses in
      * a row of one segment (200+400+800+1600 ms of backoff, p = 0.3^4 per segment): the lab measured
-     * a false idle-deadline close in 1 of 12 quick runs with them, which says "too tight for 30 %
+     * a false idle-deadline close in 1 of 8 quick runs with them, which says "too tight for 30 %
      * loss", not "broken".
      */
     public Timings forLoss() {
