@@ -3,10 +3,13 @@ package io.tether.cli;
 import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
+import io.tether.health.HealthChecks;
 import io.tether.server.ServerConfig;
 import io.tether.server.TetherServer;
+import io.tether.server.health.HealthCheck;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +35,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "Echo every message back to its sender.")
     boolean echo;
 
+    @Option(names = "--health", paramLabel = "KEY=VALUE",
+            description = "A health check key without its 'health.' prefix, e.g. --health redis.uri=redis://127.0.0.1:6379 (docs/HEALTH.md). Repeatable.")
+    Map<String, String> health = new LinkedHashMap<>();
+
     @CommandLine.Spec
     CommandSpec spec;
 
@@ -52,6 +59,7 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ServerConfig config;
+        List<HealthCheck> checks;
         try {
             Map<String, Object> keys = new LinkedHashMap<>();
             if (configFile != null) {
@@ -63,22 +71,36 @@ final class ServerCommand implements Callable<Integer> {
                     keys.put(s.key(), v);
                 }
             }
+            health.forEach((k, v) -> keys.put("health." + k, v));
+            // health.* keys belong to tether-health; everything else is the server's.
+            Map<String, Object> healthKeys = new LinkedHashMap<>();
+            keys.entrySet().removeIf(e -> {
+                if (e.getKey().startsWith("health.")) {
+                    healthKeys.put(e.getKey(), e.getValue());
+                    return true;
+                }
+                return false;
+            });
             config = ServerConfig.fromMap(keys);
+            checks = HealthChecks.fromConfig(healthKeys);
         } catch (ConfigException e) {
             System.err.println("tether server: " + e.getMessage());
             return 2;
         }
-        EventLog handler = new EventLog(echo);
+        TetherServer.Builder builder = TetherServer.builder().config(config).handler(new EventLog(echo));
+        checks.forEach(builder::healthCheck);
         TetherServer server;
         try {
-            server = TetherServer.builder().config(config).handler(handler).build().start();
+            server = builder.build().start();
         } catch (IllegalStateException e) {
+            HealthChecks.closeAll(checks);
             System.err.println("tether server: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onInterrupt(() -> {
             server.close();
+            HealthChecks.closeAll(checks);
             stopped.countDown();
         });
         try {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code tether} command. */
 @Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = TetherCommand.Version.class,
         description = "Long-lived TCP connections that stay honest.",
-        subcommands = {ServerCommand.class})
+        subcommands = {ServerCommand.class, ClientCommand.class})
 public final class TetherCommand implements Runnable {
 
     @CommandLine.Spec
@@ -18,6 +18,10 @@ public final class TetherCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && "client".equals(args[0])) {
+            // The client prints received messages on stdout; its logs must not mix with them.
+            System.setProperty("tether.log.target", "System.err");
+        }
         System.exit(commandLine().execute(args));
     }
 
