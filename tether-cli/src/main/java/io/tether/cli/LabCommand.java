@@ -16,11 +16,12 @@ import picocli.CommandLine.Option;
  * liveness settings, prints the detection matrix and writes a report. Needs Linux and root.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fault lab (docs/LAB.md): reproduce how long connections die - FIN, RST, pulled cable,",
-                "DROP, reboot, NAT expiry, zero window, loss, proxy, ICMP - in network namespaces, and",
-                "measure which liveness layer catches each, how fast, with which close reason.",
-                "Needs Linux, root, ip, ss, iptables, socat (tcpdump for --capture).",
-                "Exit 0 only if every cell passes and nothing is left behind."})
+        description = {"Fault lab (docs/LAB.md): reproduce how long connections die (FIN, RST,",
+                "pulled cable, DROP, reboot, NAT expiry, zero window, loss, proxy, ICMP)",
+                "in network namespaces; measure which liveness layer catches each, how",
+                "fast, and with which close reason. Needs Linux, root, ip, ss, iptables,",
+                "socat (tcpdump for --capture). Exit 0 only if every cell passes and",
+                "nothing is left behind."})
 final class LabCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "Short timeouts (keepalive 1s+2x1s, user timeout 2s, idle 2s, server ping 1s/1s); under 3 minutes.")
