@@ -74,7 +74,11 @@ final class Faults {
                 throw new LabException("server did not send to " + cell);
             }
         }
-        waitFor(() -> clientSocketsWithUnread() >= cells.size(), "unread data in the client's sockets");
+        try {
+            waitFor(() -> clientSocketsWithUnread() >= cells.size(), "unread data in the client's sockets");
+        } catch (LabException e) {
+            throw new LabException(e.getMessage() + "; ss says: " + Sh.run(Sh.inNs(net.client, "ss", "-tn")).out());
+        }
         long t0 = System.nanoTime(); // the RST leaves as the process dies, before kill(1) even returns
         signal("KILL");
         waitFor(() -> !peer.process().isAlive(), "the killed peer to exit");

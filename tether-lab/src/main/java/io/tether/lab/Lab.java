@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Phaser;
 
 /**
  * Runs the matrix: preflight, sweep of leftovers, the scenarios (several at once, each in its own
@@ -52,21 +53,29 @@ public final class Lab {
             out.printf("tether lab: %d scenarios x %d settings, %s timings, %d at once; report in %s%n",
                     options.scenarios().size(), options.settings().size(), options.quick() ? "quick" : "full",
                     options.parallel(), options.reportDir().toAbsolutePath());
+            // Waves of --parallel scenarios. Within a wave every scenario boots its JVMs, then all
+            // inject their faults together once the last one is ready: no JVM is starting (the
+            // costly part on 2 cores) while any wave member is being timed.
             ExecutorService pool = Executors.newFixedThreadPool(options.parallel());
-            List<Future<List<CellResult>>> futures = new ArrayList<>();
-            for (Scenario s : options.scenarios()) {
-                ScenarioRun run = new ScenarioRun(state, s, options.settings(), t, options.reportDir(), options.capture());
-                futures.add(pool.submit(() -> {
-                    List<CellResult> r = run.run();
-                    long failed = r.stream().filter(c -> !c.pass()).count();
-                    synchronized (out) {
-                        out.printf("  scenario %2d %-32s done: %d/%d cells pass%n", s.number(), s.title(), r.size() - failed, r.size());
-                    }
-                    return r;
-                }));
-            }
-            for (Future<List<CellResult>> f : futures) {
-                results.addAll(f.get());
+            List<Scenario> all = options.scenarios();
+            for (int from = 0; from < all.size(); from += options.parallel()) {
+                List<Scenario> wave = all.subList(from, Math.min(all.size(), from + options.parallel()));
+                Phaser ready = new Phaser(wave.size());
+                List<Future<List<CellResult>>> futures = new ArrayList<>();
+                for (Scenario s : wave) {
+                    ScenarioRun run = new ScenarioRun(state, s, options.settings(), t, options.reportDir(), options.capture(), ready);
+                    futures.add(pool.submit(() -> {
+                        List<CellResult> r = run.run();
+                        long failed = r.stream().filter(c -> !c.pass()).count();
+                        synchronized (out) {
+                            out.printf("  scenario %2d %-32s done: %d/%d cells pass%n", s.number(), s.title(), r.size() - failed, r.size());
+                        }
+                        return r;
+                    }));
+                }
+                for (Future<List<CellResult>> f : futures) {
+                    results.addAll(f.get());
+                }
             }
             pool.shutdown();
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +28,14 @@ final class ScenarioRun {
     private final boolean capture;
     private final List<Process> helpers = new ArrayList<>();
 
-    ScenarioRun(LabState state, Scenario scenario, List<Liveness> settings, Timings t, Path workDir, boolean capture) {
+    /** Longest wait at the wave's gate for the slowest scenario to be ready. */
+    static final long GATE_TIMEOUT_MS = 120_000;
+
+    private final Phaser ready;
+    private boolean arrived;
+
+    ScenarioRun(LabState state, Scenario scenario, List<Liveness> settings, Timings t, Path workDir, boolean capture, Phaser ready) {
+        this.ready = ready;
         this.state = state;
         this.scenario = scenario;
         this.settings = settings;
@@ -87,6 +95,13 @@ final class ScenarioRun {
             awaitSpoken(server, cells, startDeadline);
             // A stated period of normal operation, so keepalive probes, pings and pongs have run.
             Faults.sleepMs(t.warmupMs());
+            // Wait for the rest of the wave, so no JVM boots while faults are timed.
+            arrived = true;
+            try {
+                ready.awaitAdvanceInterruptibly(ready.arrive(), GATE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+                throw new LabException("the other scenarios of this wave were not ready within " + GATE_TIMEOUT_MS + " ms");
+            }
             long t0 = new Faults(net, server, peer, cells, t).inject();
             long end = t0 + TimeUnit.MILLISECONDS.toNanos(t.windowMs());
             for (String cell : cells) {
@@ -117,6 +132,9 @@ final class ScenarioRun {
             }
             return failed;
         } finally {
+            if (!arrived) {
+                ready.arriveAndDeregister(); // a failed setup must not hold the others at the gate
+            }
             for (Process p : helpers) {
                 p.destroy(); // SIGTERM: tcpdump flushes its pcap
             }
