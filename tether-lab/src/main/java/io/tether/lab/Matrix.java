@@ -79,7 +79,7 @@ public final class Matrix {
                 t.idleMs() / 1000.0, (t.serverPingMs() + t.serverPingTimeoutMs()) / 1000.0, t.idleMs() / 1000.0);
         out.println("times: from the fault to the server's close event; bound per cell = the setting's promise + "
                 + t.toleranceMs() + " ms + " + t.tolerancePct() + "%; '-- miss (expected)': the layer cannot see this by design,"
-                + " the server still holds the connection after the " + t.windowMs() / 1000.0 + " s window (20 s for scenario 9, which uses production-like timeouts)");
+                + " the server still holds the connection after the " + t.windowMs() / 1000.0 + " s window (scenario 9: at least 20 s, with production-like timeouts)");
         for (CellResult c : results) {
             if (!c.pass()) {
                 out.printf("FAIL %d %s / %s: %s (expected %s%s; got %s %s)%n", c.scenario().number(), c.scenario().title(),

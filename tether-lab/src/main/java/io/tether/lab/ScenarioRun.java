@@ -1,6 +1,5 @@
 package io.tether.lab;
 
-import io.tether.core.close.CloseReason;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,7 +120,7 @@ final class ScenarioRun {
             for (Liveness l : settings) {
                 String cell = cellName(scenario, l);
                 Map<String, String> st = server.await(e -> is(e, "state", cell) && seq.equals(e.get("seq")), stateDeadline);
-                results.add(judge(l, t0, end, server, peer, st));
+                results.add(CellJudge.judge(scenario, l, t, t0, end, server.events(), peer.events(), st));
             }
             return results;
         } catch (LabException e) {
@@ -186,60 +185,6 @@ final class ScenarioRun {
         throw new IllegalArgumentException(cell);
     }
 
-    private CellResult judge(Liveness l, long t0, long end, ChildJvm server, ChildJvm peer, Map<String, String> st) {
-        String cell = cellName(scenario, l);
-        Expected exp = scenario.expect(l, t);
-        Map<String, String> close = null;
-        for (Map<String, String> e : server.events()) {
-            if (is(e, "close", cell) && Long.parseLong(e.get("t")) <= end) {
-                close = e;
-                break;
-            }
-        }
-        String clientSaw = "";
-        for (Map<String, String> e : peer.events()) {
-            if (is(e, "pongtimeout", cell) && Long.parseLong(e.get("t")) >= t0) {
-                clientSaw = "no pong for 3 pings, at " + ms(Long.parseLong(e.get("t")) - t0) + " ms";
-                break;
-            }
-        }
-        if (close == null) {
-            boolean held = st != null && "1".equals(st.get("count"));
-            switch (exp.kind()) {
-                case DETECT:
-                    return new CellResult(scenario, l, exp, false, "", -1, -1, false, false, "FAIL: not detected within the window", clientSaw);
-                case MISS:
-                    return new CellResult(scenario, l, exp, false, "", -1, -1, held, held, held ? "expected miss" : "FAIL: connection vanished", clientSaw);
-                default:
-                    return new CellResult(scenario, l, exp, false, "", -1, -1, held, held, held ? "alive" : "FAIL: connection vanished", clientSaw);
-            }
-        }
-        long tc = Long.parseLong(close.get("t"));
-        long detect = ms(tc - t0);
-        String reason = close.get("reason");
-        long silent = Long.parseLong(close.get("silentMs"));
-        boolean cleaned = "true".equals(close.get("gone")) && "0".equals(close.get("count"));
-        String verdict;
-        boolean pass = false;
-        if (tc < t0) {
-            verdict = "FAIL: closed before the fault (" + reason + ")";
-        } else if (exp.kind() == Expected.Kind.ALIVE) {
-            verdict = "FAIL: false close";
-        } else if (exp.kind() == Expected.Kind.MISS) {
-            verdict = "FAIL: closed, expected a miss";
-        } else if (!exp.reasons().contains(CloseReason.valueOf(reason))) {
-            verdict = "FAIL: wrong reason, expected " + exp.reasonText();
-        } else if (detect > exp.boundMs() + t.slackMs(exp.boundMs())) {
-            verdict = "FAIL: late";
-        } else if (!cleaned) {
-            verdict = "FAIL: state not cleaned";
-        } else {
-            verdict = "ok";
-            pass = true;
-        }
-        return new CellResult(scenario, l, exp, true, reason, detect, silent, cleaned, pass, verdict, clientSaw);
-    }
-
     private void startProxies(Net net) {
         for (Liveness l : settings) {
             int p = port(l);
@@ -292,9 +237,5 @@ final class ScenarioRun {
 
     static boolean is(Map<String, String> e, String ev, String cell) {
         return ev.equals(e.get("ev")) && cell.equals(e.get("cell"));
-    }
-
-    private static long ms(long nanos) {
-        return Math.round(nanos / 1e6);
     }
 }

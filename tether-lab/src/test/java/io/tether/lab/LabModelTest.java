@@ -55,4 +55,42 @@ class LabModelTest {
             assertThat(io.tether.server.ServerConfig.fromMap(keys)).isNotNull();
         }
     }
+
+    @Test
+    void judgeChecksTimeReasonAndCleanup() {
+        Timings t = Timings.QUICK;
+        long t0 = 1_000_000_000L;
+        long end = t0 + t.windowMs() * 1_000_000L;
+        String cell = ScenarioRun.cellName(Scenario.CABLE_IDLE, Liveness.KEEPALIVE);
+        Map<String, String> state = Map.of("ev", "state", "cell", cell, "count", "0");
+        // Detected 2.5 s after the fault, right reason, gone: ok.
+        CellResult ok = CellJudge.judge(Scenario.CABLE_IDLE, Liveness.KEEPALIVE, t, t0, end,
+                java.util.List.of(close(cell, "KEEPALIVE_TIMEOUT", t0 + 2_500_000_000L, true)), java.util.List.of(), state);
+        assertThat(ok.pass()).isTrue();
+        assertThat(ok.detectMs()).isEqualTo(2500);
+        // Wrong reason, late, not cleaned, before the fault: each fails.
+        assertThat(CellJudge.judge(Scenario.CABLE_IDLE, Liveness.KEEPALIVE, t, t0, end,
+                java.util.List.of(close(cell, "USER_TIMEOUT", t0 + 2_500_000_000L, true)), java.util.List.of(), state).verdict())
+                .contains("wrong reason");
+        assertThat(CellJudge.judge(Scenario.CABLE_IDLE, Liveness.KEEPALIVE, t, t0, end,
+                java.util.List.of(close(cell, "KEEPALIVE_TIMEOUT", t0 + 4_500_000_000L, true)), java.util.List.of(), state).verdict())
+                .contains("late");
+        assertThat(CellJudge.judge(Scenario.CABLE_IDLE, Liveness.KEEPALIVE, t, t0, end,
+                java.util.List.of(close(cell, "KEEPALIVE_TIMEOUT", t0 + 2_500_000_000L, false)), java.util.List.of(), state).verdict())
+                .contains("not cleaned");
+        assertThat(CellJudge.judge(Scenario.CABLE_IDLE, Liveness.KEEPALIVE, t, t0, end,
+                java.util.List.of(close(cell, "KEEPALIVE_TIMEOUT", t0 - 1, true)), java.util.List.of(), state).verdict())
+                .contains("before the fault");
+        // No liveness: still held at the end of the window is the expected miss; a close is not.
+        String none = ScenarioRun.cellName(Scenario.CABLE_IDLE, Liveness.NONE);
+        Map<String, String> held = Map.of("ev", "state", "cell", none, "count", "1");
+        assertThat(CellJudge.judge(Scenario.CABLE_IDLE, Liveness.NONE, t, t0, end, java.util.List.of(), java.util.List.of(), held).pass()).isTrue();
+        assertThat(CellJudge.judge(Scenario.CABLE_IDLE, Liveness.NONE, t, t0, end,
+                java.util.List.of(close(none, "IDLE_TIMEOUT", t0 + 1_000_000_000L, true)), java.util.List.of(), held).pass()).isFalse();
+    }
+
+    private static Map<String, String> close(String cell, String reason, long t, boolean gone) {
+        return Map.of("ev", "close", "cell", cell, "reason", reason, "t", String.valueOf(t), "silentMs", "10",
+                "gone", String.valueOf(gone), "count", gone ? "0" : "1");
+    }
 }
