@@ -171,7 +171,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     @Override
     public void operationComplete(ChannelFuture f) {
         if (!f.isSuccess() && f.cause() instanceof IOException) {
-            conn.failed(f.cause());
+            conn.failed(f.cause(), true);
         }
     }
 

@@ -452,7 +452,12 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     }
 
     void failed(Throwable cause) {
-        CloseReason reason = CloseClassifier.classify(cause, channel, ctx.config.openTcpKeepalive());
+        failed(cause, false);
+    }
+
+    /** A socket error; {@code onWrite} when it failed a write (see {@link CloseClassifier}). */
+    void failed(Throwable cause, boolean onWrite) {
+        CloseReason reason = CloseClassifier.classify(cause, channel, ctx.config.openTcpKeepalive(), onWrite);
         if (reason == CloseReason.PROTOCOL_ERROR) {
             protocolError(cause);
             return;
