@@ -100,6 +100,8 @@ class ServerBehaviourTest {
                 }
                 assertThat(events.threads).allMatch(t -> t.equals("app-pool"));
             }
+            server.close(); // before the pool: onClose still has somewhere to run
+            server = null;
         } finally {
             pool.shutdown();
         }

@@ -22,7 +22,13 @@ final class SerialExecutor implements Executor {
     public void execute(Runnable task) {
         tasks.add(task);
         if (running.compareAndSet(false, true)) {
-            delegate.execute(this::drain);
+            try {
+                delegate.execute(this::drain);
+            } catch (RuntimeException e) {
+                tasks.remove(task);
+                running.set(false);
+                throw e;
+            }
         }
     }
 

@@ -132,8 +132,14 @@ public final class ServerContext {
         };
         if (handlerExecutor == null) {
             safe.run();
-        } else {
+            return;
+        }
+        try {
             c.serial(handlerExecutor).execute(safe);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The application shut its executor down first; the server's own bookkeeping
+            // (registry, counts, session ends) must still complete, so drop only the event.
+            log.warn("handler executor refused {} for connection {}: {}", event, c.id(), e.toString());
         }
     }
 }
