@@ -36,6 +36,25 @@ public final class FrameCodec {
     private FrameCodec() {
     }
 
+    /**
+     * Consumes the 5-byte preamble a frame client opens with, or throws naming what is wrong.
+     * The caller makes sure 5 bytes are readable.
+     */
+    public static void readPreamble(ByteBuf in) {
+        int start = in.readerIndex();
+        for (int i = 0; i < 4; i++) {
+            if (in.getByte(start + i) != PREAMBLE[i]) {
+                throw new ProtocolException("bad preamble: expected FF 54 48 52 01 (\\xFFTHR, version 1)");
+            }
+        }
+        int version = in.getUnsignedByte(start + 4);
+        if (version != PROTOCOL_VERSION) {
+            throw new ProtocolException("unsupported protocol version " + version + "; this server speaks "
+                    + PROTOCOL_VERSION);
+        }
+        in.skipBytes(PREAMBLE.length);
+    }
+
     /** Appends one frame's bytes to {@code out}. */
     public static void encode(Frame frame, ByteBuf out) {
         out.writeByte(frame.type().code());

@@ -94,7 +94,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                     if (in.readableBytes() < FrameCodec.PREAMBLE.length) {
                         return;
                     }
-                    checkPreamble(in);
+                    FrameCodec.readPreamble(in);
                     preambleChecked = true;
                 }
                 Frame frame;
@@ -110,21 +110,6 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
             in.skipBytes(in.readableBytes());
             throw e;
         }
-    }
-
-    private static void checkPreamble(ByteBuf in) {
-        int start = in.readerIndex();
-        for (int i = 0; i < 4; i++) {
-            if (in.getByte(start + i) != FrameCodec.PREAMBLE[i]) {
-                throw new ProtocolException("bad preamble: expected FF 54 48 52 01 (\\xFFTHR, version 1)");
-            }
-        }
-        int version = in.getUnsignedByte(start + 4);
-        if (version != FrameCodec.PROTOCOL_VERSION) {
-            throw new ProtocolException("unsupported protocol version " + version + "; this server speaks "
-                    + FrameCodec.PROTOCOL_VERSION);
-        }
-        in.skipBytes(FrameCodec.PREAMBLE.length);
     }
 
     @Override

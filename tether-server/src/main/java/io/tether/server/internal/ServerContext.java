@@ -132,14 +132,8 @@ public final class ServerContext {
         };
         if (handlerExecutor == null) {
             safe.run();
-            return;
-        }
-        try {
+        } else {
             c.serial(handlerExecutor).execute(safe);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The application shut its executor down first; the server's own bookkeeping
-            // (registry, counts, session ends) must still complete, so drop only the event.
-            log.warn("handler executor refused {} for connection {}: {}", event, c.id(), e.toString());
         }
     }
 }

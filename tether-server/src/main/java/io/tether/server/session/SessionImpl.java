@@ -8,6 +8,7 @@ import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.internal.ServerConnection;
+import io.tether.server.internal.SerialExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -28,7 +29,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     private final boolean resumable;
     private final ConcurrentMap<String, Object> attributes = new ConcurrentHashMap<>();
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
-    final SerialRunner events;
+    final SerialExecutor events;
     private volatile String userId;
     private volatile State state = State.ATTACHED;
     private volatile ServerConnection conn;
@@ -54,7 +55,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         this.sequenced = sequenced;
         this.resumable = resumable;
         this.out = new ReplayBuffer(mgr.replayMessages, mgr.replayBytes);
-        this.events = new SerialRunner(mgr.eventExecutor);
+        this.events = new SerialExecutor(mgr.eventExecutor);
     }
 
     // ------------------------------------------------------------------ Session API
