@@ -4,6 +4,7 @@ import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
+import io.tether.server.session.DuplicatePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -41,6 +42,10 @@ public final class ServerConfig {
     private final HealthFailMode healthFailMode;
     private final Duration shutdownTimeout;
     private final String serverName;
+    private final Duration sessionResumeWindow;
+    private final int sessionReplayBuffer;
+    private final long sessionReplayBytes;
+    private final DuplicatePolicy sessionDuplicatePolicy;
 
     private ServerConfig(Builder b) {
         host = b.host;
@@ -84,6 +89,10 @@ public final class ServerConfig {
         healthFailMode = b.healthFailMode;
         shutdownTimeout = b.shutdownTimeout;
         serverName = b.serverName;
+        sessionResumeWindow = b.sessionResumeWindow;
+        sessionReplayBuffer = b.sessionReplayBuffer;
+        sessionReplayBytes = b.sessionReplayBytes;
+        sessionDuplicatePolicy = b.sessionDuplicatePolicy;
     }
 
     public static Builder builder() {
@@ -116,6 +125,10 @@ public final class ServerConfig {
         b.healthFailMode = healthFailMode;
         b.shutdownTimeout = shutdownTimeout;
         b.serverName = serverName;
+        b.sessionResumeWindow = sessionResumeWindow;
+        b.sessionReplayBuffer = sessionReplayBuffer;
+        b.sessionReplayBytes = sessionReplayBytes;
+        b.sessionDuplicatePolicy = sessionDuplicatePolicy;
         return b;
     }
 
@@ -181,7 +194,15 @@ public final class ServerConfig {
             new Setting<>("shutdown_timeout", "5s", "On shutdown, how long to wait for queued data to flush before closing anyway.",
                     (b, v) -> b.shutdownTimeout(Values.duration("shutdown_timeout", v, Duration.ZERO, Duration.ofMinutes(10)))),
             new Setting<>("server_name", "tether", "Name sent to frame clients in WELCOME.",
-                    (b, v) -> b.serverName(Values.text("server_name", v))));
+                    (b, v) -> b.serverName(Values.text("server_name", v))),
+            new Setting<>("session_resume_window", "30s", "How long a session outlives an abnormal loss of its connection (anything but a CLOSE frame from the client), waiting for the client to resume it with its token; then it ends with reason `expired`. 0 turns resume off: every loss ends the session at once.",
+                    (b, v) -> b.sessionResumeWindow(Values.duration("session_resume_window", v, Duration.ZERO, DAY))),
+            new Setting<>("session_replay_buffer", "1024", "Most sequenced messages a session holds for the client unacknowledged (while connected or detached); one more ends the session with reason `replay overflow`.",
+                    (b, v) -> b.sessionReplayBuffer(Values.integer("session_replay_buffer", v, 1, 10_000_000))),
+            new Setting<>("session_replay_bytes", "1M", "Most payload bytes a session holds unacknowledged; more ends the session with reason `replay overflow`. `64K`, `1M` work.",
+                    (b, v) -> b.sessionReplayBytes(Values.size("session_replay_bytes", v, 1024, 1L << 40))),
+            new Setting<>("session_duplicate_policy", "replace", "A second session binding a user who already has one: `replace` ends the old one (reason `replaced`), `refuse` ends the new one (reason `refused`), `allow` keeps both.",
+                    (b, v) -> b.sessionDuplicatePolicy(DuplicatePolicy.valueOf(Values.oneOf("session_duplicate_policy", v, "replace", "refuse", "allow").toUpperCase(Locale.ROOT)))));
 
     private static Duration wholeSeconds(String key, Object v) {
         Duration d = Values.duration(key, v, Duration.ofSeconds(1), MAX_KEEPALIVE);
@@ -214,6 +235,10 @@ public final class ServerConfig {
     public HealthFailMode healthFailMode() { return healthFailMode; }
     public Duration shutdownTimeout() { return shutdownTimeout; }
     public String serverName() { return serverName; }
+    public Duration sessionResumeWindow() { return sessionResumeWindow; }
+    public int sessionReplayBuffer() { return sessionReplayBuffer; }
+    public long sessionReplayBytes() { return sessionReplayBytes; }
+    public DuplicatePolicy sessionDuplicatePolicy() { return sessionDuplicatePolicy; }
 
     @Override
     public String toString() {
@@ -252,6 +277,10 @@ public final class ServerConfig {
         private HealthFailMode healthFailMode = HealthFailMode.REPLY;
         private Duration shutdownTimeout = Duration.ofSeconds(5);
         private String serverName = "tether";
+        private Duration sessionResumeWindow = Duration.ofSeconds(30);
+        private int sessionReplayBuffer = 1024;
+        private long sessionReplayBytes = 1024 * 1024;
+        private DuplicatePolicy sessionDuplicatePolicy = DuplicatePolicy.REPLACE;
 
         private Builder() {
         }
@@ -279,6 +308,10 @@ public final class ServerConfig {
         public Builder healthFailMode(HealthFailMode v) { healthFailMode = v; return this; }
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
         public Builder serverName(String v) { serverName = v; return this; }
+        public Builder sessionResumeWindow(Duration v) { sessionResumeWindow = v; return this; }
+        public Builder sessionReplayBuffer(int v) { sessionReplayBuffer = v; return this; }
+        public Builder sessionReplayBytes(long v) { sessionReplayBytes = v; return this; }
+        public Builder sessionDuplicatePolicy(DuplicatePolicy v) { sessionDuplicatePolicy = v; return this; }
 
         /** Applies flat keys as {@link ServerConfig#fromMap} does, on top of what is set. */
         public Builder apply(Map<String, ?> values) {

@@ -12,6 +12,8 @@ import io.tether.server.internal.ServerConnection;
 import io.tether.server.internal.ServerContext;
 import io.tether.server.internal.ServerInitializer;
 import io.tether.server.internal.Transport;
+import io.tether.server.session.SessionManager;
+import io.tether.server.session.Sessions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ public final class TetherServer implements AutoCloseable {
     private final ServerContext ctx;
     private final HealthMonitor health;
     private final Transport transport;
+    private final SessionManager sessions;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
@@ -58,6 +61,8 @@ public final class TetherServer implements AutoCloseable {
         this.transport = Transport.select();
         this.health = new HealthMonitor(b.checks, config.healthCacheTime(), config.healthCheckTimeout());
         this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, transport);
+        this.sessions = new SessionManager(config, b.handlerExecutor);
+        ctx.sessionHooks(sessions);
     }
 
     public static Builder builder() {
@@ -125,6 +130,11 @@ public final class TetherServer implements AutoCloseable {
         return Collections.unmodifiableList(new ArrayList<>(ctx.connections().values()));
     }
 
+    /** Sessions and presence: users, groups, fan-out sends, resume (docs/SESSIONS.md). */
+    public Sessions sessions() {
+        return sessions;
+    }
+
     public int connectionCount() {
         return ctx.connections().size();
     }
@@ -174,6 +184,7 @@ public final class TetherServer implements AutoCloseable {
         closed = true;
         if (!started) {
             health.close();
+            sessions.shutdown();
             return;
         }
         ctx.markShuttingDown();
@@ -190,6 +201,7 @@ public final class TetherServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sessions.shutdown();
         workerGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
         bossGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
         health.close();

@@ -251,4 +251,21 @@ class CloseReasonTest {
             server = null;
         }
     }
+
+    @Test
+    void resetWhileTheServerIsWritingIsPeerReset() throws Exception {
+        start(ServerConfig.builder().framing(Framing.RAW));
+        TestClient c = TestClient.line(server);
+        c.raw(new byte[] {1});
+        long id = onlyConnection();
+        Connection conn = server.connection(id);
+        c.reset();
+        // Keep writing into the reset socket: the failure surfaces on a write, not a read.
+        byte[] chunk = new byte[64 * 1024];
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            conn.send(chunk);
+            return events.closes.containsKey(id);
+        });
+        assertThat(events.onlyClose(id).reason()).isEqualTo(CloseReason.PEER_RESET);
+    }
 }

@@ -60,7 +60,7 @@ public final class Settings<B> {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : byKey.keySet()) {
-            int d = distance(key, k);
+            int d = k.startsWith(key) || key.startsWith(k) ? 1 : distance(key, k);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;

@@ -12,15 +12,32 @@ public sealed interface Frame {
 
     FrameType type();
 
-    /** First frame a client sends, right after the preamble. */
-    record Hello(String clientName, long heartbeatIntervalMillis, byte[] resumeToken) implements Frame {
+    /**
+     * First frame a client sends, right after the preamble. A client that speaks sessions (SEQ_DATA
+     * and ACK) says so with {@code receivedSeq >= 0}: the highest server sequence number it has
+     * received in order (0 for a new session). {@link #NOT_SEQUENCED} (-1) leaves the field out.
+     */
+    record Hello(String clientName, long heartbeatIntervalMillis, byte[] resumeToken, long receivedSeq) implements Frame {
+        /** {@code receivedSeq} of a client that does not speak sequenced messages: the field is absent. */
+        public static final long NOT_SEQUENCED = -1;
+
         public Hello {
             clientName = clientName == null ? "" : clientName;
             resumeToken = resumeToken == null ? new byte[0] : resumeToken.clone();
+            receivedSeq = Math.max(receivedSeq, NOT_SEQUENCED);
+        }
+
+        public Hello(String clientName, long heartbeatIntervalMillis, byte[] resumeToken) {
+            this(clientName, heartbeatIntervalMillis, resumeToken, NOT_SEQUENCED);
         }
 
         public Hello(String clientName, long heartbeatIntervalMillis) {
-            this(clientName, heartbeatIntervalMillis, null);
+            this(clientName, heartbeatIntervalMillis, null, NOT_SEQUENCED);
+        }
+
+        /** True when the client speaks SEQ_DATA/ACK (it sent the received-sequence field). */
+        public boolean sequenced() {
+            return receivedSeq >= 0;
         }
 
         @Override
@@ -36,17 +53,19 @@ public sealed interface Frame {
         @Override
         public boolean equals(Object o) {
             return o instanceof Hello h && h.clientName.equals(clientName)
-                    && h.heartbeatIntervalMillis == heartbeatIntervalMillis && Arrays.equals(h.resumeToken, resumeToken);
+                    && h.heartbeatIntervalMillis == heartbeatIntervalMillis && Arrays.equals(h.resumeToken, resumeToken)
+                    && h.receivedSeq == receivedSeq;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(clientName, heartbeatIntervalMillis, Arrays.hashCode(resumeToken));
+            return Objects.hash(clientName, heartbeatIntervalMillis, Arrays.hashCode(resumeToken), receivedSeq);
         }
 
         @Override
         public String toString() {
-            return "Hello[" + clientName + ", heartbeat " + heartbeatIntervalMillis + " ms, token " + resumeToken.length + " B]";
+            return "Hello[" + clientName + ", heartbeat " + heartbeatIntervalMillis + " ms, token " + resumeToken.length + " B"
+                    + (receivedSeq >= 0 ? ", received seq " + receivedSeq : "") + "]";
         }
     }
 
@@ -56,10 +75,24 @@ public sealed interface Frame {
      */
     record Welcome(long connectionId, long idleTimeoutMillis, long serverPingIntervalMillis,
                    long serverPingTimeoutMillis, long minPingIntervalMillis, long maxFrameLength,
-                   String serverName, byte[] resumeToken, boolean resumed) implements Frame {
+                   String serverName, byte[] resumeToken, boolean resumed, long receivedSeq) implements Frame {
         public Welcome {
             serverName = serverName == null ? "" : serverName;
             resumeToken = resumeToken == null ? new byte[0] : resumeToken.clone();
+            receivedSeq = Math.max(receivedSeq, Hello.NOT_SEQUENCED);
+        }
+
+        /** A WELCOME without the sessions' received-sequence field. */
+        public Welcome(long connectionId, long idleTimeoutMillis, long serverPingIntervalMillis,
+                       long serverPingTimeoutMillis, long minPingIntervalMillis, long maxFrameLength,
+                       String serverName, byte[] resumeToken, boolean resumed) {
+            this(connectionId, idleTimeoutMillis, serverPingIntervalMillis, serverPingTimeoutMillis, minPingIntervalMillis,
+                    maxFrameLength, serverName, resumeToken, resumed, Hello.NOT_SEQUENCED);
+        }
+
+        /** True when the session is sequenced: the client must send SEQ_DATA and ACK, and will receive them. */
+        public boolean sequenced() {
+            return receivedSeq >= 0;
         }
 
         @Override
@@ -78,13 +111,14 @@ public sealed interface Frame {
                     && w.serverPingIntervalMillis == serverPingIntervalMillis
                     && w.serverPingTimeoutMillis == serverPingTimeoutMillis
                     && w.minPingIntervalMillis == minPingIntervalMillis && w.maxFrameLength == maxFrameLength
-                    && w.serverName.equals(serverName) && Arrays.equals(w.resumeToken, resumeToken) && w.resumed == resumed;
+                    && w.serverName.equals(serverName) && Arrays.equals(w.resumeToken, resumeToken) && w.resumed == resumed
+                    && w.receivedSeq == receivedSeq;
         }
 
         @Override
         public int hashCode() {
             return Objects.hash(connectionId, idleTimeoutMillis, serverPingIntervalMillis, serverPingTimeoutMillis,
-                    minPingIntervalMillis, maxFrameLength, serverName, Arrays.hashCode(resumeToken), resumed);
+                    minPingIntervalMillis, maxFrameLength, serverName, Arrays.hashCode(resumeToken), resumed, receivedSeq);
         }
 
         @Override
@@ -92,7 +126,7 @@ public sealed interface Frame {
             return "Welcome[id " + connectionId + ", idle " + idleTimeoutMillis + " ms, server ping "
                     + serverPingIntervalMillis + "/" + serverPingTimeoutMillis + " ms, min ping "
                     + minPingIntervalMillis + " ms, max frame " + maxFrameLength + ", " + serverName
-                    + (resumed ? ", resumed" : "") + "]";
+                    + (resumed ? ", resumed" : "") + (receivedSeq >= 0 ? ", received seq " + receivedSeq : "") + "]";
         }
     }
 
@@ -175,6 +209,62 @@ public sealed interface Frame {
         @Override
         public FrameType type() {
             return FrameType.NOTICE;
+        }
+    }
+
+    /**
+     * Sessions: an application message with its sequence number. Each direction of a session
+     * numbers its messages 1, 2, 3, ... without gaps; the receiver delivers {@code seq} only when it
+     * is one more than the last it delivered and drops (but acknowledges) any it already has.
+     */
+    record SeqData(long seq, byte[] payload) implements Frame {
+        public SeqData {
+            Objects.requireNonNull(payload, "payload");
+            if (seq < 1) {
+                throw new IllegalArgumentException("seq must be at least 1, got " + seq);
+            }
+        }
+
+        public static SeqData of(long seq, String text) {
+            return new SeqData(seq, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.SEQ_DATA;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SeqData d && d.seq == seq && Arrays.equals(d.payload, payload);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Long.hashCode(seq) + Arrays.hashCode(payload);
+        }
+
+        @Override
+        public String toString() {
+            return "SeqData[" + seq + ", " + payload.length + " B]";
+        }
+    }
+
+    /** Sessions: every sequenced message up to and including {@code seq} has arrived (cumulative). */
+    record Ack(long seq) implements Frame {
+        public Ack {
+            if (seq < 0) {
+                throw new IllegalArgumentException("seq must not be negative, got " + seq);
+            }
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.ACK;
         }
     }
 }

@@ -20,6 +20,7 @@ public final class FrameCodec {
     static final int HELLO_CLIENT_NAME = 0x01;
     static final int HELLO_HEARTBEAT_MS = 0x02;
     static final int HELLO_RESUME_TOKEN = 0x03;
+    static final int HELLO_RECEIVED_SEQ = 0x04;
 
     static final int WELCOME_CONNECTION_ID = 0x01;
     static final int WELCOME_IDLE_MS = 0x02;
@@ -30,8 +31,28 @@ public final class FrameCodec {
     static final int WELCOME_SERVER_NAME = 0x07;
     static final int WELCOME_RESUME_TOKEN = 0x08;
     static final int WELCOME_RESUMED = 0x09;
+    static final int WELCOME_RECEIVED_SEQ = 0x0A;
 
     private FrameCodec() {
+    }
+
+    /**
+     * Consumes the 5-byte preamble a frame client opens with, or throws naming what is wrong.
+     * The caller makes sure 5 bytes are readable.
+     */
+    public static void readPreamble(ByteBuf in) {
+        int start = in.readerIndex();
+        for (int i = 0; i < 4; i++) {
+            if (in.getByte(start + i) != PREAMBLE[i]) {
+                throw new ProtocolException("bad preamble: expected FF 54 48 52 01 (\\xFFTHR, version 1)");
+            }
+        }
+        int version = in.getUnsignedByte(start + 4);
+        if (version != PROTOCOL_VERSION) {
+            throw new ProtocolException("unsupported protocol version " + version + "; this server speaks "
+                    + PROTOCOL_VERSION);
+        }
+        in.skipBytes(PREAMBLE.length);
     }
 
     /** Appends one frame's bytes to {@code out}. */
@@ -46,6 +67,9 @@ public final class FrameCodec {
             byte[] token = h.resumeToken();
             if (token.length > 0) {
                 writeBytes(out, HELLO_RESUME_TOKEN, token);
+            }
+            if (h.sequenced()) {
+                out.writeByte(HELLO_RECEIVED_SEQ).writeShort(8).writeLong(h.receivedSeq());
             }
         } else if (frame instanceof Frame.Welcome w) {
             out.writeByte(WELCOME_CONNECTION_ID).writeShort(8).writeLong(w.connectionId());
@@ -62,6 +86,9 @@ public final class FrameCodec {
             if (w.resumed()) {
                 out.writeByte(WELCOME_RESUMED).writeShort(1).writeByte(1);
             }
+            if (w.sequenced()) {
+                out.writeByte(WELCOME_RECEIVED_SEQ).writeShort(8).writeLong(w.receivedSeq());
+            }
         } else if (frame instanceof Frame.Data d) {
             out.writeBytes(d.payload());
         } else if (frame instanceof Frame.Ping p) {
@@ -73,6 +100,11 @@ public final class FrameCodec {
         } else if (frame instanceof Frame.Close c) {
             out.writeShort(c.code());
             out.writeCharSequence(c.reason(), StandardCharsets.UTF_8);
+        } else if (frame instanceof Frame.SeqData d) {
+            out.writeLong(d.seq());
+            out.writeBytes(d.payload());
+        } else if (frame instanceof Frame.Ack a) {
+            out.writeLong(a.seq());
         } else if (frame instanceof Frame.Notice n) {
             out.writeShort(n.code());
             out.writeInt((int) Math.min(n.value(), 0xFFFF_FFFFL));
@@ -140,6 +172,24 @@ public final class FrameCodec {
                 atLeast(type, p, 6);
                 yield new Frame.Notice(p.readUnsignedShort(), p.readUnsignedInt(), text(p));
             }
+            case SEQ_DATA -> {
+                atLeast(type, p, 8);
+                long seq = p.readLong();
+                if (seq < 1) {
+                    throw new ProtocolException("SEQ_DATA sequence number must be at least 1, got " + Long.toUnsignedString(seq));
+                }
+                byte[] bytes = new byte[p.readableBytes()];
+                p.readBytes(bytes);
+                yield new Frame.SeqData(seq, bytes);
+            }
+            case ACK -> {
+                exact(type, p, 8);
+                long seq = p.readLong();
+                if (seq < 0) {
+                    throw new ProtocolException("ACK sequence number " + Long.toUnsignedString(seq) + " is out of range");
+                }
+                yield new Frame.Ack(seq);
+            }
         };
     }
 
@@ -147,6 +197,7 @@ public final class FrameCodec {
         String name = "";
         long heartbeat = 0;
         byte[] token = null;
+        long receivedSeq = Frame.Hello.NOT_SEQUENCED;
         while (p.isReadable()) {
             int tag = p.readUnsignedByte();
             ByteBuf v = field(FrameType.HELLO, tag, p);
@@ -154,10 +205,11 @@ public final class FrameCodec {
                 case HELLO_CLIENT_NAME -> name = text(v);
                 case HELLO_HEARTBEAT_MS -> heartbeat = u32(FrameType.HELLO, tag, v);
                 case HELLO_RESUME_TOKEN -> token = bytes(v);
+                case HELLO_RECEIVED_SEQ -> receivedSeq = seq(FrameType.HELLO, tag, v);
                 default -> { } // a field from a newer version: skip it
             }
         }
-        return new Frame.Hello(name, heartbeat, token);
+        return new Frame.Hello(name, heartbeat, token, receivedSeq);
     }
 
     private static Frame.Welcome decodeWelcome(ByteBuf p) {
@@ -165,6 +217,7 @@ public final class FrameCodec {
         String name = "";
         byte[] token = null;
         boolean resumed = false;
+        long receivedSeq = Frame.Hello.NOT_SEQUENCED;
         while (p.isReadable()) {
             int tag = p.readUnsignedByte();
             ByteBuf v = field(FrameType.WELCOME, tag, p);
@@ -183,10 +236,11 @@ public final class FrameCodec {
                 case WELCOME_SERVER_NAME -> name = text(v);
                 case WELCOME_RESUME_TOKEN -> token = bytes(v);
                 case WELCOME_RESUMED -> resumed = v.isReadable() && v.readByte() != 0;
+                case WELCOME_RECEIVED_SEQ -> receivedSeq = seq(FrameType.WELCOME, tag, v);
                 default -> { } // a field from a newer version: skip it
             }
         }
-        return new Frame.Welcome(id, idle, pingInterval, pingTimeout, minPing, maxFrame, name, token, resumed);
+        return new Frame.Welcome(id, idle, pingInterval, pingTimeout, minPing, maxFrame, name, token, resumed, receivedSeq);
     }
 
     private static ByteBuf field(FrameType type, int tag, ByteBuf p) {
@@ -206,6 +260,17 @@ public final class FrameCodec {
             throw new ProtocolException(type + " field " + tag + " must be 4 bytes, got " + v.readableBytes());
         }
         return v.readUnsignedInt();
+    }
+
+    private static long seq(FrameType type, int tag, ByteBuf v) {
+        if (v.readableBytes() != 8) {
+            throw new ProtocolException(type + " field " + tag + " (received seq) must be 8 bytes, got " + v.readableBytes());
+        }
+        long seq = v.readLong();
+        if (seq < 0) {
+            throw new ProtocolException(type + " field " + tag + " (received seq) is out of range");
+        }
+        return seq;
     }
 
     private static void exact(FrameType type, ByteBuf p, int n) {

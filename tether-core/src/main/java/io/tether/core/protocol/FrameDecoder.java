@@ -31,7 +31,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 if (in.readableBytes() < FrameCodec.PREAMBLE.length) {
                     return;
                 }
-                checkPreamble(in);
+                FrameCodec.readPreamble(in);
                 expectPreamble = false;
             }
             Frame frame;
@@ -45,18 +45,4 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private static void checkPreamble(ByteBuf in) {
-        int start = in.readerIndex();
-        for (int i = 0; i < 4; i++) {
-            if (in.getByte(start + i) != FrameCodec.PREAMBLE[i]) {
-                throw new ProtocolException("bad preamble: expected FF 54 48 52 01 (\\xFFTHR, version 1)");
-            }
-        }
-        int version = in.getUnsignedByte(start + 4);
-        if (version != FrameCodec.PROTOCOL_VERSION) {
-            throw new ProtocolException("unsupported protocol version " + version + "; this server speaks "
-                    + FrameCodec.PROTOCOL_VERSION);
-        }
-        in.skipBytes(FrameCodec.PREAMBLE.length);
-    }
 }

@@ -29,6 +29,16 @@ public final class CloseClassifier {
 
     /** The reason for {@code cause}, looking at the channel's TCP state where that decides it. */
     public static CloseReason classify(Throwable cause, Channel channel, boolean keepaliveOn) {
+        return classify(cause, channel, keepaliveOn, false);
+    }
+
+    /**
+     * As {@link #classify(Throwable, Channel, boolean)}; {@code onWrite} says the error failed a
+     * write. A timeout seen by a write had data waiting, and the kernel never runs keepalive while
+     * data is queued, so it is a user timeout (or the retransmission limit) even when TCP_INFO can
+     * no longer be read because Netty already closed the socket (the lab's scenarios 5 and 8).
+     */
+    public static CloseReason classify(Throwable cause, Channel channel, boolean keepaliveOn, boolean onWrite) {
         Throwable t = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (t instanceof ProtocolException || t instanceof TooLongFrameException) {
             return CloseReason.PROTOCOL_ERROR;
@@ -44,7 +54,7 @@ public final class CloseClassifier {
             return CloseReason.UNREACHABLE;
         }
         if (errno == ETIMEDOUT) {
-            return timeoutKind(channel, keepaliveOn);
+            return onWrite ? CloseReason.USER_TIMEOUT : timeoutKind(channel, keepaliveOn);
         }
         String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
         if (m.contains("connection reset") || m.contains("broken pipe")) {
@@ -68,6 +78,12 @@ public final class CloseClassifier {
                 }
                 if (info.probes() > 0 && keepaliveOn) {
                     return CloseReason.KEEPALIVE_TIMEOUT;
+                }
+                // Nothing unacked and no probe outstanding: a keepalive abort always leaves its probes
+                // counted, so this is a zero-window stall cut by TCP_USER_TIMEOUT (measured in the lab's
+                // scenario 8: probes=0, backoff=0, last ACK 0.7 s old, the peer alive but not reading).
+                if (info.probes() == 0) {
+                    return CloseReason.USER_TIMEOUT;
                 }
             } catch (RuntimeException e) {
                 // The socket may already be gone; fall through to the configured guess.

@@ -3,18 +3,23 @@ package io.tether.server.internal;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs tasks one at a time, in order, on a shared executor: keeps one connection's events in
- * order while many connections share the user's thread pool.
+ * Runs tasks one at a time, in the order they were queued, on a shared executor: keeps one
+ * connection's (or one session's) events in order while many share the application's pool.
+ *
+ * <p>If the executor refuses (the application shut it down before the server), the tasks run on
+ * the calling thread instead: onClose and offline events are promised exactly once, and a throw
+ * here would also abort the server's own close bookkeeping.
  */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
     private final Executor delegate;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean();
 
-    SerialExecutor(Executor delegate) {
+    public SerialExecutor(Executor delegate) {
         this.delegate = delegate;
     }
 
@@ -22,7 +27,11 @@ final class SerialExecutor implements Executor {
     public void execute(Runnable task) {
         tasks.add(task);
         if (running.compareAndSet(false, true)) {
-            delegate.execute(this::drain);
+            try {
+                delegate.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                drain();
+            }
         }
     }
 

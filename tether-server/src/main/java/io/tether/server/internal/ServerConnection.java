@@ -4,14 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
-import io.tether.core.protocol.FrameDecoder;
-import io.tether.core.protocol.FrameEncoder;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.ConnectionInfo;
@@ -69,6 +65,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     private final long connectNanos;
     private final long connectWallMillis;
     private volatile Framing framing;
+    /** Framing known and, for frame clients, WELCOME sent: application data may flow. */
+    private volatile boolean ready;
     @SuppressWarnings("unused") private long lastReadNanos;
     @SuppressWarnings("unused") private long lastSendNanos;
     @SuppressWarnings("unused") private long bytesIn;
@@ -86,6 +84,10 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     private DeadlineWheel<ServerConnection> wheel;
     private List<PendingSend> pendingSends;
     private volatile SerialExecutor serial;
+    /** Sessions: the client speaks SEQ_DATA/ACK; sends go through the session layer. */
+    private volatile boolean sequenced;
+    private boolean closeFrameReceived;
+    private int closeCode;
 
     private record PendingSend(byte[] message, CompletableFuture<Void> future) {
     }
@@ -115,23 +117,31 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
 
     @Override
     public CompletableFuture<Void> send(byte[] message) {
+        if (sequenced) {
+            return ctx.sessionHooks.send(this, message);
+        }
+        return sendPlain(message);
+    }
+
+    /** Sends without the session layer: a line, a DATA frame or raw bytes. */
+    public CompletableFuture<Void> sendPlain(byte[] message) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        Framing known = framing;
-        if (known == Framing.AUTO) {
-            channel.eventLoop().execute(() -> sendOnLoop(message, f));
+        if (ready) {
+            write(framing, message, f);
         } else {
-            write(known, message, f);
+            channel.eventLoop().execute(() -> sendOnLoop(message, f));
         }
         return f;
     }
 
     private void sendOnLoop(byte[] message, CompletableFuture<Void> f) {
-        if (framing != Framing.AUTO) {
+        if (ready) {
             write(framing, message, f);
         } else if (closeReason != null || finished) {
             f.completeExceptionally(new IllegalStateException("connection " + id + " is closed"));
         } else {
-            // The client has not said yet whether it speaks lines or frames; hold until it does.
+            // The client has not said yet whether it speaks lines or frames (or, for frames, has
+            // not had its WELCOME); hold until it has.
             if (pendingSends == null) {
                 pendingSends = new ArrayList<>(2);
             }
@@ -198,6 +208,11 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         return "connection " + id + " " + channel.remoteAddress();
     }
 
+    /** The Netty channel, for the session layer's frame writes. */
+    public Channel channel() {
+        return channel;
+    }
+
     // ------------------------------------------------------------------ pipeline callbacks
 
     /** Every read batch: the only liveness bookkeeping on the hot path. */
@@ -222,12 +237,16 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             return;
         }
         admitted = true;
+        ready = framing == Framing.LINE || framing == Framing.RAW;
         ctx.connections.put(id, this);
         if (ctx.livenessEnabled()) {
             wheel = ctx.wheel(channel.eventLoop());
             wheel.schedule(this, connectNanos + firstCheckNanos());
         }
         ctx.fireConnect(this);
+        if (framing == Framing.LINE || framing == Framing.RAW) {
+            ctx.sessionHooks.opened(this);
+        }
     }
 
     private long firstCheckNanos() {
@@ -241,23 +260,41 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         return first;
     }
 
-    /** The auto-detector saw the first byte: wire the pipeline for that framing. */
-    void detected(Framing mode, ChannelPipeline p, String afterName) {
+    /** The first byte told line from frame. */
+    void detected(Framing mode) {
         framing = mode;
-        int max = ctx.config.packageMaxLength();
-        if (mode == Framing.FRAME) {
-            p.addAfter(afterName, "frameDecoder", new FrameDecoder(max, true));
-            p.addAfter(afterName, "frameEncoder", FrameEncoder.INSTANCE);
-        } else if (mode == Framing.LINE) {
-            p.addAfter(afterName, "lineDecoder", new LineBasedFrameDecoder(max, true, true));
+        if (mode == Framing.LINE) {
+            becomeReady();
+            ctx.sessionHooks.opened(this);
         }
+    }
+
+    /** True once a close reason is decided: nothing more is read or delivered. */
+    boolean isClosing() {
+        return closeReason != null;
+    }
+
+    private void becomeReady() {
+        // Held messages go out first; only then may other threads write directly, or a later
+        // message could overtake an earlier one.
         if (pendingSends != null) {
             List<PendingSend> held = pendingSends;
             pendingSends = null;
             for (PendingSend s : held) {
-                write(mode, s.message(), s.future());
+                if (sequenced) {
+                    ctx.sessionHooks.send(this, s.message()).whenComplete((v, e) -> {
+                        if (e == null) {
+                            s.future().complete(null);
+                        } else {
+                            s.future().completeExceptionally(e);
+                        }
+                    });
+                } else {
+                    write(framing, s.message(), s.future());
+                }
             }
         }
+        ready = true;
     }
 
     void onLine(ByteBuf line) {
@@ -289,7 +326,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         if (!helloSeen) {
             if (frame instanceof Frame.Hello hello) {
                 helloSeen = true;
-                channel.writeAndFlush(welcome(hello));
+                ctx.sessionHooks.hello(this, hello, welcome(hello)); // answers with sendWelcome
             } else {
                 protocolError(new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
             }
@@ -297,15 +334,39 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         }
         if (frame instanceof Frame.Data d) {
             ctx.fireReceive(this, new Message(d.payload()));
+        } else if (frame instanceof Frame.SeqData || frame instanceof Frame.Ack) {
+            if (!sequenced) {
+                protocolError(new ProtocolException(frame.type() + " frames need a sequenced session (HELLO field 4)"));
+                return;
+            }
+            byte[] payload = ctx.sessionHooks.frame(this, frame);
+            if (payload != null) {
+                ctx.fireReceive(this, new Message(payload));
+            }
         } else if (frame instanceof Frame.Ping p) {
             onClientPing(p.id());
         } else if (frame instanceof Frame.Pong) {
             pingSentAt = 0; // any byte already counted as life; the pong also ends the wait
         } else if (frame instanceof Frame.Close c) {
+            closeFrameReceived = true;
             closeWith(CloseReason.PEER_CLOSED, c.reason().isEmpty() ? "CLOSE frame" : "CLOSE frame: " + c.reason());
         } else {
             protocolError(new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
         }
+    }
+
+    /**
+     * Session layer: sends the WELCOME, after which sends go through the session layer if it is
+     * sequenced. On the event loop. Returns false (sending nothing) once the connection is closing.
+     */
+    public boolean sendWelcome(Frame.Welcome w) {
+        if (closeReason != null || finished) {
+            return false;
+        }
+        sequenced = w.sequenced();
+        channel.writeAndFlush(w);
+        becomeReady();
+        return true;
     }
 
     private Frame.Welcome welcome(Frame.Hello hello) {
@@ -391,7 +452,12 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     }
 
     void failed(Throwable cause) {
-        CloseReason reason = CloseClassifier.classify(cause, channel, ctx.config.openTcpKeepalive());
+        failed(cause, false);
+    }
+
+    /** A socket error; {@code onWrite} when it failed a write (see {@link CloseClassifier}). */
+    void failed(Throwable cause, boolean onWrite) {
+        CloseReason reason = CloseClassifier.classify(cause, channel, ctx.config.openTcpKeepalive(), onWrite);
         if (reason == CloseReason.PROTOCOL_ERROR) {
             protocolError(cause);
             return;
@@ -468,14 +534,23 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
      * closed on purpose, it is told why first (a CLOSE frame, or an {@code error} line).
      */
     public void closeWith(CloseReason reason, String detail) {
+        closeWith(reason, detail, 0);
+    }
+
+    /**
+     * {@link #closeWith(CloseReason, String)}, telling a frame client {@code wireCode} in the CLOSE
+     * frame instead of the reason's own code (the session layer's codes, 1100 and up).
+     */
+    public void closeWith(CloseReason reason, String detail, int wireCode) {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(() -> closeWith(reason, detail));
+            channel.eventLoop().execute(() -> closeWith(reason, detail, wireCode));
             return;
         }
         if (closeReason != null || finished) {
             return;
         }
         closeReason = reason;
+        closeCode = wireCode;
         closeDetail = detail == null ? "" : detail;
         if (wheel != null) {
             wheel.cancel(this);
@@ -510,7 +585,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         }
         String text = detail.isEmpty() ? reason.text() : reason.text() + ": " + detail;
         if (framing == Framing.FRAME && helloSeen) {
-            return new Frame.Close(reason.code(), text);
+            return new Frame.Close(closeCode > 0 ? closeCode : reason.code(), closeCode > 0 ? detail : text);
         }
         if (framing == Framing.LINE && (reason == CloseReason.PROTOCOL_ERROR || reason == CloseReason.TOO_MANY_PINGS)) {
             return Unpooled.copiedBuffer("error " + text + "\n", StandardCharsets.UTF_8);
@@ -540,6 +615,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             pendingSends = null;
         }
         CloseInfo info = new CloseInfo(closeReason, Duration.ofNanos(silentNanos(System.nanoTime())), closeDetail);
+        ctx.sessionHooks.closed(this, info, closeFrameReceived);
         ctx.fireClose(this, info);
         ctx.removed(this);
     }

@@ -35,6 +35,7 @@ public final class ServerContext {
     private final Map<EventExecutor, DeadlineWheel<ServerConnection>> wheels = new IdentityHashMap<>();
     volatile boolean shuttingDown;
     private volatile Runnable onEmpty;
+    volatile SessionHooks sessionHooks;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
                          Transport transport) {
@@ -48,6 +49,11 @@ public final class ServerContext {
         this.serverPingTimeoutNanos = config.serverPingTimeout().toNanos();
         this.pingMinIntervalNanos = config.pingMinInterval().toNanos();
         this.pongHealthyLine = "pong\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** The session layer; set once, before the server starts. */
+    public void sessionHooks(SessionHooks hooks) {
+        this.sessionHooks = hooks;
     }
 
     public void markShuttingDown() {

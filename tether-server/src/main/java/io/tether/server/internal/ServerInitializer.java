@@ -1,45 +1,33 @@
 package io.tether.server.internal;
 
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.handler.codec.LineBasedFrameDecoder;
-import io.tether.core.protocol.FrameDecoder;
-import io.tether.core.protocol.FrameEncoder;
+import io.netty.channel.RecvByteBufAllocator;
 import io.tether.server.Framing;
 
-/** Builds each accepted connection's pipeline: tracker, framing, connection handler. */
+/** Gives each accepted socket its connection and its one-handler pipeline. */
 @ChannelHandler.Sharable
 public final class ServerInitializer extends ChannelInitializer<Channel> {
     private final ServerContext ctx;
+    /** Shared by every channel: an allocator object per channel is 32 B for nothing. */
+    private final RecvByteBufAllocator recvAllocator;
 
     public ServerInitializer(ServerContext ctx) {
         this.ctx = ctx;
+        int max = ctx.config.packageMaxLength();
+        // In raw mode a message is one read, so capping the read size is what enforces package_max_length.
+        this.recvAllocator = ctx.config.framing() == Framing.RAW && max < 65536
+                ? new FixedRecvByteBufAllocator(max) : new AdaptiveRecvByteBufAllocator();
     }
 
     @Override
     protected void initChannel(Channel ch) {
         Framing mode = ctx.config.framing();
         ServerConnection conn = new ServerConnection(ctx.nextId.getAndIncrement(), ch, ctx, mode);
-        ChannelPipeline p = ch.pipeline();
-        int max = ctx.config.packageMaxLength();
-        p.addLast("tracker", new IoTracker(conn));
-        switch (mode) {
-            case AUTO -> p.addLast("detector", new ProtocolDetector(conn));
-            case LINE -> p.addLast("lineDecoder", new LineBasedFrameDecoder(max, true, true));
-            case FRAME -> {
-                p.addLast("frameEncoder", FrameEncoder.INSTANCE);
-                p.addLast("frameDecoder", new FrameDecoder(max, true));
-            }
-            case RAW -> {
-                // A raw message is one read; capping the read size is what enforces package_max_length.
-                if (max < 65536) {
-                    ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(max));
-                }
-            }
-        }
-        p.addLast("connection", new ConnectionHandler(conn));
+        ch.config().setRecvByteBufAllocator(recvAllocator);
+        ch.pipeline().addLast("tether", new ConnectionCodec(conn, mode, ctx.config.packageMaxLength()));
     }
 }

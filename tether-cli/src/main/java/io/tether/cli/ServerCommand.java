@@ -1,0 +1,113 @@
+package io.tether.cli;
+
+import io.tether.core.config.ConfigException;
+import io.tether.core.config.Setting;
+import io.tether.core.config.Settings;
+import io.tether.health.HealthChecks;
+import io.tether.server.ServerConfig;
+import io.tether.server.TetherServer;
+import io.tether.server.health.HealthCheck;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tether server}: runs a server with a handler that logs every event, or echoes. Every
+ * config key is also a flag ({@code heartbeat_idle_time} is {@code --heartbeat-idle-time}); flags
+ * override the YAML file.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a Tether server (default 127.0.0.1:9501, line and frame clients on one port).",
+                "Try: nc 127.0.0.1 9501, then type ping."})
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML file of config keys (docs/CONFIG.md).")
+    Path configFile;
+
+    @Option(names = "--echo", description = "Echo every message back to its sender.")
+    boolean echo;
+
+    @Option(names = "--health", paramLabel = "KEY=VALUE",
+            description = "A health check key without its 'health.' prefix, e.g. --health redis.uri=redis://127.0.0.1:6379 (docs/HEALTH.md). Repeatable.")
+    Map<String, String> health = new LinkedHashMap<>();
+
+    @CommandLine.Spec
+    CommandSpec spec;
+
+    /** Adds one flag per config key, described from the key registry. */
+    static void addConfigFlags(CommandSpec spec) {
+        for (Setting<ServerConfig.Builder> s : ServerConfig.SETTINGS.all()) {
+            boolean bool = "true".equals(s.defaultText()) || "false".equals(s.defaultText());
+            OptionSpec.Builder o = OptionSpec.builder(s.flag()).type(String.class)
+                    .paramLabel(bool ? "BOOL" : "VALUE")
+                    .description(s.description().replace("`", "") + " Default: " + s.defaultText() + ".");
+            if (bool) {
+                o.arity("0..1").fallbackValue("true");
+            }
+            spec.addOption(o.build());
+        }
+    }
+
+    @Override
+    public Integer call() {
+        ServerConfig config;
+        List<HealthCheck> checks;
+        try {
+            Map<String, Object> keys = new LinkedHashMap<>();
+            if (configFile != null) {
+                keys.putAll(Settings.readYaml(configFile));
+            }
+            for (Setting<ServerConfig.Builder> s : ServerConfig.SETTINGS.all()) {
+                Object v = spec.findOption(s.flag()).getValue();
+                if (v != null) {
+                    keys.put(s.key(), v);
+                }
+            }
+            health.forEach((k, v) -> keys.put("health." + k, v));
+            // health.* keys belong to tether-health; everything else is the server's.
+            Map<String, Object> healthKeys = new LinkedHashMap<>();
+            keys.entrySet().removeIf(e -> {
+                if (e.getKey().startsWith("health.")) {
+                    healthKeys.put(e.getKey(), e.getValue());
+                    return true;
+                }
+                return false;
+            });
+            config = ServerConfig.fromMap(keys);
+            checks = HealthChecks.fromConfig(healthKeys);
+        } catch (ConfigException e) {
+            System.err.println("tether server: " + e.getMessage());
+            return 2;
+        }
+        TetherServer.Builder builder = TetherServer.builder().config(config).handler(new EventLog(echo));
+        checks.forEach(builder::healthCheck);
+        TetherServer server;
+        try {
+            server = builder.build().start();
+        } catch (IllegalStateException e) {
+            HealthChecks.closeAll(checks);
+            System.err.println("tether server: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Shutdown.onInterrupt(() -> {
+            server.close();
+            HealthChecks.closeAll(checks);
+            stopped.countDown();
+        });
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+package io.tether.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tether.client.ClientState;
+import io.tether.client.StateChange;
+import io.tether.core.close.CloseInfo;
+import io.tether.core.close.CloseReason;
+import io.tether.server.Connection;
+import io.tether.server.Message;
+import io.tether.server.ServerConfig;
+import io.tether.server.ServerHandler;
+import io.tether.server.TetherServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ClientCommandTest {
+    private static final InetSocketAddress A = InetSocketAddress.createUnresolved("127.0.0.1", 9501);
+    private static final InetSocketAddress B = InetSocketAddress.createUnresolved("127.0.0.1", 9502);
+
+    @Test
+    void statusLinesReadAsTheIssueAsks() {
+        assertThat(ClientCommand.describe(new StateChange(ClientState.CONNECTING, ClientState.CONNECTED, A, 0, null, null, 0,
+                Duration.ZERO), 2)).isEqualTo("connected to 127.0.0.1:9501");
+        CloseInfo silent = new CloseInfo(CloseReason.PING_TIMEOUT, Duration.ofMillis(3040), "no answer to PING #3 within 1000 ms");
+        assertThat(ClientCommand.describe(new StateChange(ClientState.CONNECTED, ClientState.RECONNECTING, B, 1, silent, null, 1,
+                Duration.ofMillis(230)), 2)).isEqualTo("server silent for 3.0 s (no answer to PING #3 within 1000 ms)\n"
+                + "reconnecting: attempt 1 in 0.2 s to 127.0.0.1:9502");
+        assertThat(ClientCommand.describe(new StateChange(ClientState.RECONNECTING, ClientState.RECONNECTING, A, 0, null,
+                new java.net.ConnectException("Connection refused"), 2, Duration.ofMillis(1300)), 1))
+                .isEqualTo("attempt failed: Connection refused\nreconnecting: attempt 2 in 1.3 s");
+        assertThat(ClientCommand.brief(new java.io.IOException(
+                "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:19503"))).isEqualTo("Connection refused");
+        assertThat(ClientCommand.describe(new StateChange(ClientState.RECONNECTING, ClientState.CONNECTED, B, 1, null, null, 0,
+                Duration.ZERO), 2)).isEqualTo("connected to the second endpoint 127.0.0.1:9502");
+    }
+
+    @Test
+    void sendsStdinLinesAndPrintsMessages() {
+        TetherServer server = TetherServer.builder().config(ServerConfig.builder().port(0).workerNum(1).build())
+                .handler(new ServerHandler() {
+                    @Override
+                    public void onReceive(Connection conn, Message message) {
+                        conn.send("echo " + message.text());
+                    }
+                }).build().start();
+        try {
+            ClientCommand cmd = new ClientCommand();
+            cmd.handleSignals = false;
+            cmd.in = new ByteArrayInputStream("one\ntwo\n".getBytes(StandardCharsets.UTF_8));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+            cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+            String ep = "127.0.0.1:" + server.localAddress().getPort();
+            // --quit-after 1s: after stdin ends, wait up to a second for the echoes, then quit.
+            int rc = new CommandLine(cmd).execute(ep, "--quit-after", "1s");
+            assertThat(rc).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("echo one\necho two\n");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("connecting to " + ep, "connected to " + ep, "closed");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void refusesABadOption() {
+        ClientCommand cmd = new ClientCommand();
+        cmd.handleSignals = false;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int rc = new CommandLine(cmd).execute("127.0.0.1:9501", "--heartbeat", "soon");
+        assertThat(rc).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--heartbeat: 'soon' is not a duration");
+    }
+}

@@ -1,0 +1,295 @@
+package io.tether.client;
+
+import io.tether.core.backoff.Backoff;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Everything a {@link TetherClient} is configured with; immutable. Build with {@link #builder()}.
+ * Each setter's Javadoc gives its default; {@link Builder#build()} refuses values that cannot work
+ * and says which and why.
+ */
+public final class ClientConfig {
+    private final List<InetSocketAddress> endpoints;
+    private final Protocol protocol;
+    private final ConnectionMode mode;
+    private final String clientName;
+    private final Duration heartbeatInterval;
+    private final Duration pingTimeout;
+    private final Duration connectTimeout;
+    private final Backoff backoff;
+    private final int maxQueuedMessages;
+    private final long maxQueuedBytes;
+    private final int maxFrameLength;
+    private final boolean tcpKeepalive;
+    private final Duration tcpKeepIdle;
+    private final Duration tcpKeepInterval;
+    private final int tcpKeepCount;
+    private final Duration tcpUserTimeout;
+    private final boolean resume;
+
+    private ClientConfig(Builder b) {
+        endpoints = List.copyOf(b.endpoints);
+        protocol = b.protocol;
+        mode = b.mode;
+        clientName = b.clientName;
+        heartbeatInterval = b.heartbeatInterval;
+        pingTimeout = b.pingTimeout;
+        connectTimeout = b.connectTimeout;
+        backoff = b.backoff;
+        maxQueuedMessages = b.maxQueuedMessages;
+        maxQueuedBytes = b.maxQueuedBytes;
+        maxFrameLength = b.maxFrameLength;
+        tcpKeepalive = b.tcpKeepalive;
+        tcpKeepIdle = b.tcpKeepIdle;
+        tcpKeepInterval = b.tcpKeepInterval;
+        tcpKeepCount = b.tcpKeepCount;
+        tcpUserTimeout = b.tcpUserTimeout;
+        resume = b.resume;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.endpoints.addAll(endpoints);
+        b.protocol = protocol;
+        b.mode = mode;
+        b.clientName = clientName;
+        b.heartbeatInterval = heartbeatInterval;
+        b.pingTimeout = pingTimeout;
+        b.connectTimeout = connectTimeout;
+        b.backoff = backoff;
+        b.maxQueuedMessages = maxQueuedMessages;
+        b.maxQueuedBytes = maxQueuedBytes;
+        b.maxFrameLength = maxFrameLength;
+        b.tcpKeepalive = tcpKeepalive;
+        b.tcpKeepIdle = tcpKeepIdle;
+        b.tcpKeepInterval = tcpKeepInterval;
+        b.tcpKeepCount = tcpKeepCount;
+        b.tcpUserTimeout = tcpUserTimeout;
+        b.resume = resume;
+        return b;
+    }
+
+    /**
+     * Parses {@code HOST:PORT} ({@code [::1]:9501} for IPv6). The host is resolved at each connect
+     * attempt, not here, so a DNS change is picked up on reconnect.
+     */
+    public static InetSocketAddress parseEndpoint(String hostPort) {
+        Objects.requireNonNull(hostPort, "endpoint");
+        String s = hostPort.trim();
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new IllegalArgumentException("endpoint \"" + hostPort + "\" is not HOST:PORT (for example 127.0.0.1:9501)");
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("endpoint \"" + hostPort + "\": port \"" + s.substring(colon + 1) + "\" is not a number");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("endpoint \"" + hostPort + "\": port " + port + " is not in 1..65535");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    public List<InetSocketAddress> endpoints() { return endpoints; }
+    public Protocol protocol() { return protocol; }
+    public ConnectionMode mode() { return mode; }
+    public String clientName() { return clientName; }
+    public Duration heartbeatInterval() { return heartbeatInterval; }
+    public Duration pingTimeout() { return pingTimeout; }
+    public Duration connectTimeout() { return connectTimeout; }
+    public Backoff backoff() { return backoff; }
+    public int maxQueuedMessages() { return maxQueuedMessages; }
+    public long maxQueuedBytes() { return maxQueuedBytes; }
+    public int maxFrameLength() { return maxFrameLength; }
+    public boolean tcpKeepalive() { return tcpKeepalive; }
+    public Duration tcpKeepIdle() { return tcpKeepIdle; }
+    public Duration tcpKeepInterval() { return tcpKeepInterval; }
+    public int tcpKeepCount() { return tcpKeepCount; }
+    public Duration tcpUserTimeout() { return tcpUserTimeout; }
+    public boolean resume() { return resume; }
+
+    @Override
+    public String toString() {
+        return "ClientConfig{endpoints=" + endpoints + ", " + protocol.name().toLowerCase(Locale.ROOT) + ", "
+                + mode.name().toLowerCase(Locale.ROOT) + ", heartbeat " + heartbeatInterval.toMillis() + " ms, ping timeout "
+                + pingTimeout.toMillis() + " ms, connect timeout " + connectTimeout.toMillis() + " ms, " + backoff
+                + ", queue " + maxQueuedMessages + " messages / " + maxQueuedBytes + " bytes, keepalive "
+                + (tcpKeepalive ? tcpKeepIdle.toSeconds() + "/" + tcpKeepInterval.toSeconds() + "/" + tcpKeepCount : "off")
+                + ", tcp_user_timeout " + tcpUserTimeout.toMillis() + " ms}";
+    }
+
+    /** Collects values; {@link #build()} checks them. */
+    public static final class Builder {
+        private final List<InetSocketAddress> endpoints = new ArrayList<>();
+        private Protocol protocol = Protocol.FRAME;
+        private ConnectionMode mode = ConnectionMode.PERSISTENT;
+        private String clientName = "tether-client";
+        private Duration heartbeatInterval = Duration.ofSeconds(15);
+        private Duration pingTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Backoff backoff = Backoff.defaults();
+        private int maxQueuedMessages = 10_000;
+        private long maxQueuedBytes = 16L * 1024 * 1024;
+        private int maxFrameLength = 16 * 1024 * 1024;
+        private boolean tcpKeepalive;
+        private Duration tcpKeepIdle = Duration.ofSeconds(60);
+        private Duration tcpKeepInterval = Duration.ofSeconds(10);
+        private int tcpKeepCount = 3;
+        private Duration tcpUserTimeout = Duration.ZERO;
+        private boolean resume;
+
+        private Builder() {
+        }
+
+        /**
+         * Adds an endpoint, {@code HOST:PORT}. Several endpoints are tried in order, round-robin: each
+         * lost connection or failed attempt moves to the next one (failover). At least one is required.
+         */
+        public Builder endpoint(String hostPort) {
+            endpoints.add(parseEndpoint(hostPort));
+            return this;
+        }
+
+        /** Adds an endpoint. */
+        public Builder endpoint(String host, int port) {
+            endpoints.add(InetSocketAddress.createUnresolved(host, port));
+            return this;
+        }
+
+        /** Adds an endpoint. */
+        public Builder endpoint(InetSocketAddress address) {
+            endpoints.add(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /** Adds several endpoints, in failover order. */
+        public Builder endpoints(List<InetSocketAddress> addresses) {
+            addresses.forEach(this::endpoint);
+            return this;
+        }
+
+        /** {@link Protocol#FRAME} (default) or {@link Protocol#LINE}. */
+        public Builder protocol(Protocol v) { protocol = Objects.requireNonNull(v, "protocol"); return this; }
+
+        /** {@link ConnectionMode#PERSISTENT} (default) or {@link ConnectionMode#ON_USE}. */
+        public Builder mode(ConnectionMode v) { mode = Objects.requireNonNull(v, "mode"); return this; }
+
+        /** Sent in HELLO, for the server's logs. Default {@code tether-client}. */
+        public Builder clientName(String v) { clientName = Objects.requireNonNull(v, "clientName"); return this; }
+
+        /**
+         * Send a PING when nothing has been read for this long (measured from the last byte read,
+         * as gRPC does). Default 15 s; 0 sends no pings (server pings are still answered). The
+         * server's WELCOME can lower it (to half its idle timeout) and raise it (to its minimum ping
+         * interval); see docs/CLIENT.md.
+         */
+        public Builder heartbeatInterval(Duration v) { heartbeatInterval = Objects.requireNonNull(v, "heartbeatInterval"); return this; }
+
+        /** After a PING, declare the server dead (reason {@code ping timeout}) when nothing at all arrives within this long. Default 10 s. */
+        public Builder pingTimeout(Duration v) { pingTimeout = Objects.requireNonNull(v, "pingTimeout"); return this; }
+
+        /** Longest time for the TCP connect plus the handshake (WELCOME) of one attempt. Default 5 s. */
+        public Builder connectTimeout(Duration v) { connectTimeout = Objects.requireNonNull(v, "connectTimeout"); return this; }
+
+        /** Delays between reconnect attempts. Default {@link Backoff#defaults()}: 500 ms initial, 30 s max, x2, full jitter, unlimited. */
+        public Builder backoff(Backoff v) { backoff = Objects.requireNonNull(v, "backoff"); return this; }
+
+        /** Most messages held while disconnected ({@code max_queued_messages}); one more fails its send. Default 10,000. */
+        public Builder maxQueuedMessages(int v) { maxQueuedMessages = v; return this; }
+
+        /** Most payload bytes held while disconnected ({@code max_queued_bytes}). Default 16 MiB. */
+        public Builder maxQueuedBytes(long v) { maxQueuedBytes = v; return this; }
+
+        /** Largest frame payload (or line) accepted from the server; larger is a protocol error. Default 16 MiB. */
+        public Builder maxFrameLength(int v) { maxFrameLength = v; return this; }
+
+        /** Kernel TCP keepalive (SO_KEEPALIVE) on the client's socket. Default off. */
+        public Builder tcpKeepalive(boolean v) { tcpKeepalive = v; return this; }
+
+        /** TCP_KEEPIDLE, whole seconds. Default 60 s. */
+        public Builder tcpKeepIdle(Duration v) { tcpKeepIdle = Objects.requireNonNull(v, "tcpKeepIdle"); return this; }
+
+        /** TCP_KEEPINTVL, whole seconds. Default 10 s. */
+        public Builder tcpKeepInterval(Duration v) { tcpKeepInterval = Objects.requireNonNull(v, "tcpKeepInterval"); return this; }
+
+        /** TCP_KEEPCNT. Default 3. */
+        public Builder tcpKeepCount(int v) { tcpKeepCount = v; return this; }
+
+        /**
+         * TCP_USER_TIMEOUT: the kernel drops the connection when sent data stays unacknowledged this
+         * long (keepalive cannot fire while data is in flight). Default 0 = the kernel's (~15 min).
+         * Needs native epoll; with NIO it is logged as not applied.
+         */
+        public Builder tcpUserTimeout(Duration v) { tcpUserTimeout = Objects.requireNonNull(v, "tcpUserTimeout"); return this; }
+
+        /**
+         * Resumable sessions (docs/SESSIONS.md): ask the server for a sequenced session, number every
+         * message, keep it until the server acknowledges it (the send future completes then), and
+         * after a lost connection come back with the resume token so the server replays what it sent
+         * meanwhile and this client resends what the server missed, each exactly once. Frame mode
+         * only; a server without sessions answers with a plain connection. Default off.
+         */
+        public Builder resume(boolean v) { resume = v; return this; }
+
+        public ClientConfig build() {
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("no endpoint: add at least one with endpoint(\"HOST:PORT\")");
+            }
+            nonNegative("heartbeatInterval", heartbeatInterval);
+            positive("pingTimeout", pingTimeout);
+            positive("connectTimeout", connectTimeout);
+            nonNegative("tcpUserTimeout", tcpUserTimeout);
+            if (maxQueuedMessages < 0) {
+                throw new IllegalArgumentException("maxQueuedMessages must be >= 0 (0 fails every send while disconnected), got " + maxQueuedMessages);
+            }
+            if (maxQueuedBytes < 0) {
+                throw new IllegalArgumentException("maxQueuedBytes must be >= 0, got " + maxQueuedBytes);
+            }
+            if (maxFrameLength < 64) {
+                throw new IllegalArgumentException("maxFrameLength must be >= 64 bytes (WELCOME must fit), got " + maxFrameLength);
+            }
+            if (tcpKeepalive) {
+                wholeSeconds("tcpKeepIdle", tcpKeepIdle);
+                wholeSeconds("tcpKeepInterval", tcpKeepInterval);
+                if (tcpKeepCount < 1 || tcpKeepCount > 127) {
+                    throw new IllegalArgumentException("tcpKeepCount must be 1..127, got " + tcpKeepCount);
+                }
+            }
+            return new ClientConfig(this);
+        }
+
+        private static void nonNegative(String name, Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative, got " + d);
+            }
+        }
+
+        private static void positive(String name, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be > 0, got " + d);
+            }
+        }
+
+        private static void wholeSeconds(String name, Duration d) {
+            if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0 || d.toSeconds() > 32767) {
+                throw new IllegalArgumentException(name + " must be whole seconds in 1..32767 (the kernel counts it in seconds), got " + d);
+            }
+        }
+    }
+}

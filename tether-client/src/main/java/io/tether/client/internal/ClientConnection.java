@@ -1,0 +1,155 @@
+package io.tether.client.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.tether.client.ClientConfig;
+import io.tether.client.Protocol;
+import io.tether.core.close.CloseInfo;
+import io.tether.core.close.CloseReason;
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.FrameDecoder;
+import io.tether.core.protocol.FrameEncoder;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * One attempt's socket and its liveness state. The pipeline's handlers share this object; all
+ * fields are touched on the channel's event loop only.
+ *
+ * <pre>
+ * activity (stamp last read/write) -> frame or line codec -> handshake -> heartbeat -> session
+ * </pre>
+ */
+public final class ClientConnection {
+    final Owner owner;
+    final ClientConfig config;
+    final InetSocketAddress endpoint;
+    final int endpointIndex;
+    /** Heartbeat to announce in HELLO, before WELCOME tells the real one. */
+    final long helloHeartbeatNanos;
+    Channel channel;
+    /** Sessions: what HELLO says and where sequenced frames go; null without resume. */
+    ClientSession session;
+
+    long lastReadNanos;
+    long lastWriteNanos;
+    private boolean ready;
+    private CloseInfo closeInfo;
+    private HeartbeatHandler heartbeat;
+
+    public ClientConnection(Owner owner, ClientConfig config, InetSocketAddress endpoint, int endpointIndex,
+                            long helloHeartbeatNanos) {
+        this.owner = owner;
+        this.config = config;
+        this.endpoint = endpoint;
+        this.endpointIndex = endpointIndex;
+        this.helloHeartbeatNanos = helloHeartbeatNanos;
+    }
+
+    /** Sessions: resume or start the client's session on this connection. */
+    public void session(ClientSession s) {
+        this.session = s;
+    }
+
+    /** Builds the pipeline on a fresh channel; called by the bootstrap's initializer. */
+    public void init(Channel ch) {
+        this.channel = ch;
+        long now = System.nanoTime();
+        lastReadNanos = now;
+        lastWriteNanos = now;
+        heartbeat = new HeartbeatHandler(this);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("activity", new ActivityHandler(this));
+        if (config.protocol() == Protocol.FRAME) {
+            p.addLast("decoder", new FrameDecoder(config.maxFrameLength(), false));
+            p.addLast("encoder", FrameEncoder.INSTANCE);
+        } else {
+            p.addLast("lines", new LineBasedFrameDecoder(config.maxFrameLength(), true, true));
+            p.addLast("decoder", new LineFrameDecoder());
+            p.addLast("encoder", LineFrameEncoder.INSTANCE);
+        }
+        p.addLast("handshake", new HandshakeHandler(this));
+        p.addLast("heartbeat", heartbeat);
+        p.addLast("session", new SessionHandler(this));
+    }
+
+    public InetSocketAddress endpoint() {
+        return endpoint;
+    }
+
+    public int endpointIndex() {
+        return endpointIndex;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** True once the handshake completed: a lost connection, not a failed attempt. */
+    public boolean wasReady() {
+        return ready;
+    }
+
+    /** The heartbeat interval in force, in nanoseconds (0: no pings). */
+    public long heartbeatNanos() {
+        return heartbeat == null ? 0 : heartbeat.intervalNanos();
+    }
+
+    void ready(Frame.Welcome welcome) {
+        ready = true;
+        owner.onReady(this, welcome);
+    }
+
+    /** Starts pinging every {@code intervalNanos} of silence (0: never); the client calls this once ready. */
+    public void startHeartbeat(long intervalNanos, Frame.Welcome welcome) {
+        heartbeat.start(intervalNanos, welcome);
+    }
+
+    /** Applies a new heartbeat interval (after too many pings). */
+    public void changeHeartbeat(long intervalNanos) {
+        heartbeat.setInterval(intervalNanos);
+    }
+
+    Duration silentFor() {
+        return Duration.ofNanos(Math.max(0, System.nanoTime() - lastReadNanos));
+    }
+
+    /**
+     * Ends the connection with {@code reason} (the first reason wins). With {@code tellServer}, a
+     * CLOSE frame goes out first so the server knows why (frame mode, after the handshake).
+     */
+    public void closeWith(CloseReason reason, String detail, boolean tellServer) {
+        if (closeInfo == null) {
+            closeInfo = new CloseInfo(reason, silentFor(), detail);
+        }
+        if (channel == null) {
+            return;
+        }
+        if (tellServer && ready && channel.isActive() && config.protocol() == Protocol.FRAME) {
+            // Written and flushed before the close, without waiting for it: a peer that does not
+            // read (frozen, full buffers) must not keep the socket open.
+            channel.writeAndFlush(new Frame.Close(reason.code(), detail.isEmpty() ? reason.text() : reason.text() + ": " + detail));
+        }
+        channel.close();
+    }
+
+    void failed(Throwable cause) {
+        CloseReason reason = Failures.classify(cause, channel, config.tcpKeepalive());
+        String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        closeWith(reason, detail, reason == CloseReason.PROTOCOL_ERROR);
+    }
+
+    /** channelInactive: report exactly once, with the reason recorded first or "peer closed" (a FIN). */
+    void finished() {
+        if (closeInfo == null) {
+            closeInfo = new CloseInfo(CloseReason.PEER_CLOSED, silentFor(), "");
+        }
+        owner.onClosed(this, closeInfo);
+    }
+
+    @Override
+    public String toString() {
+        return "connection to " + endpoint.getHostString() + ":" + endpoint.getPort();
+    }
+}

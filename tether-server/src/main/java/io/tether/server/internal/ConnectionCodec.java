@@ -1,0 +1,197 @@
+package io.tether.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.FrameCodec;
+import io.tether.core.protocol.ProtocolException;
+import io.tether.server.Framing;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.List;
+
+/**
+ * The one handler in each connection's pipeline. It stamps reads and counts bytes, detects the
+ * framing, cuts messages ({@link LineSplitter}, {@link FrameCodec}) and hands them to the
+ * connection, and encodes outgoing frames.
+ *
+ * <p>Why one handler and not Netty's usual chain of small ones: each handler in a pipeline costs
+ * a context (~64 B) plus itself, per connection. A long-connection server holds its connections
+ * idle most of the time, so per-connection bytes are the figure that matters (docs/BENCHMARKS.md);
+ * the decoding jobs stay in their own small classes.
+ *
+ * <p>Write results are watched too: when a flush fails (RST, timeout), Netty closes the channel
+ * without an exceptionCaught, and the error would otherwise be lost to the close reason.
+ */
+final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutboundHandler, ChannelFutureListener {
+    private final ServerConnection conn;
+    private final int maxLength;
+    private Framing mode;
+    private LineSplitter lines;
+    private boolean preambleChecked;
+    private boolean failed;
+
+    ConnectionCodec(ServerConnection conn, Framing mode, int maxLength) {
+        this.conn = conn;
+        this.mode = mode;
+        this.maxLength = maxLength;
+        if (mode == Framing.LINE) {
+            lines = new LineSplitter(maxLength);
+        }
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        conn.activate();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof ByteBuf b) {
+            conn.onRead(b.readableBytes());
+            if (mode == Framing.RAW) {
+                try {
+                    conn.onRaw(b); // a raw message is one read: no cumulation needed
+                } finally {
+                    b.release();
+                }
+                return;
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            if (mode == Framing.AUTO) {
+                mode = in.getByte(in.readerIndex()) == FrameCodec.PREAMBLE[0] ? Framing.FRAME : Framing.LINE;
+                if (mode == Framing.LINE) {
+                    lines = new LineSplitter(maxLength);
+                }
+                conn.detected(mode);
+            }
+            if (mode == Framing.LINE) {
+                ByteBuf line;
+                while (!conn.isClosing() && (line = lines.next(in)) != null) {
+                    conn.onLine(line);
+                }
+            } else {
+                if (!preambleChecked) {
+                    if (in.readableBytes() < FrameCodec.PREAMBLE.length) {
+                        return;
+                    }
+                    FrameCodec.readPreamble(in);
+                    preambleChecked = true;
+                }
+                Frame frame;
+                while (!conn.isClosing() && (frame = FrameCodec.decode(in, maxLength)) != null) {
+                    conn.onFrame(frame);
+                }
+            }
+            if (conn.isClosing()) {
+                in.skipBytes(in.readableBytes()); // closing on purpose: the rest is not read
+            }
+        } catch (ProtocolException e) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw e;
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        super.userEventTriggered(ctx, evt);
+        if (evt instanceof ChannelInputShutdownEvent) {
+            conn.peerClosed();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        conn.failed(cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        try {
+            super.channelInactive(ctx);
+        } finally {
+            conn.finish();
+        }
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        Object out = msg;
+        if (msg instanceof Frame f) {
+            ByteBuf buf = ctx.alloc().ioBuffer();
+            FrameCodec.encode(f, buf);
+            out = buf;
+        }
+        if (out instanceof ByteBuf b) {
+            conn.onWrite(b.readableBytes());
+        }
+        if (!promise.isVoid()) {
+            promise.addListener(this);
+        }
+        ctx.write(out, promise);
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        if (!f.isSuccess() && f.cause() instanceof IOException) {
+            conn.failed(f.cause(), true);
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+
+    @Override
+    public void bind(ChannelHandlerContext ctx, SocketAddress localAddress, ChannelPromise promise) {
+        ctx.bind(localAddress, promise);
+    }
+
+    @Override
+    public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+        ctx.connect(remote, local, promise);
+    }
+
+    @Override
+    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.close(promise);
+    }
+
+    @Override
+    public void deregister(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.deregister(promise);
+    }
+}
