@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.tether.client.ClientConfig;
 import io.tether.client.Protocol;
+import io.tether.core.close.CloseClassifier;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
@@ -135,7 +136,7 @@ public final class ClientConnection {
     }
 
     void failed(Throwable cause) {
-        CloseReason reason = Failures.classify(cause, channel, config.tcpKeepalive());
+        CloseReason reason = CloseClassifier.classify(cause, channel, config.tcpKeepalive());
         String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         closeWith(reason, detail, reason == CloseReason.PROTOCOL_ERROR);
     }

@@ -1,11 +1,10 @@
-package io.tether.server.internal;
+package io.tether.core.close;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Errors;
-import io.tether.core.close.CloseReason;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

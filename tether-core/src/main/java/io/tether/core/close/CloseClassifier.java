@@ -1,4 +1,4 @@
-package io.tether.server.internal;
+package io.tether.core.close;
 
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -6,13 +6,12 @@ import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.ProtocolException;
 import java.io.IOException;
 import java.util.Locale;
 
 /**
- * Names the reason behind a socket error. The kernel says ETIMEDOUT both when keepalive probes go
+ * Names the reason behind a socket error, for the server and the client alike. The kernel says ETIMEDOUT both when keepalive probes go
  * unanswered and when sent data is never acknowledged (TCP_USER_TIMEOUT or retransmission
  * limit); TCP_INFO tells them apart: retransmissions or unacknowledged segments mean data was in
  * flight.
