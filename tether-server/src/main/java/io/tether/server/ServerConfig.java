@@ -42,6 +42,7 @@ public final class ServerConfig {
     private final HealthFailMode healthFailMode;
     private final Duration shutdownTimeout;
     private final String serverName;
+    private final boolean openSessions;
     private final Duration sessionResumeWindow;
     private final int sessionReplayBuffer;
     private final long sessionReplayBytes;
@@ -89,6 +90,7 @@ public final class ServerConfig {
         healthFailMode = b.healthFailMode;
         shutdownTimeout = b.shutdownTimeout;
         serverName = b.serverName;
+        openSessions = b.openSessions;
         sessionResumeWindow = b.sessionResumeWindow;
         sessionReplayBuffer = b.sessionReplayBuffer;
         sessionReplayBytes = b.sessionReplayBytes;
@@ -125,6 +127,7 @@ public final class ServerConfig {
         b.healthFailMode = healthFailMode;
         b.shutdownTimeout = shutdownTimeout;
         b.serverName = serverName;
+        b.openSessions = openSessions;
         b.sessionResumeWindow = sessionResumeWindow;
         b.sessionReplayBuffer = sessionReplayBuffer;
         b.sessionReplayBytes = sessionReplayBytes;
@@ -195,6 +198,8 @@ public final class ServerConfig {
                     (b, v) -> b.shutdownTimeout(Values.duration("shutdown_timeout", v, Duration.ZERO, Duration.ofMinutes(10)))),
             new Setting<>("server_name", "tether", "Name sent to frame clients in WELCOME.",
                     (b, v) -> b.serverName(Values.text("server_name", v))),
+            new Setting<>("open_sessions", "false", "Turn on the session layer (docs/SESSIONS.md): users, groups, presence events, and resumable sequenced sessions for frame clients. Off, a connection allocates nothing for sessions and a HELLO asking to resume is refused.",
+                    (b, v) -> b.openSessions(Values.bool("open_sessions", v))),
             new Setting<>("session_resume_window", "30s", "How long a session outlives an abnormal loss of its connection (anything but a CLOSE frame from the client), waiting for the client to resume it with its token; then it ends with reason `expired`. 0 turns resume off: every loss ends the session at once.",
                     (b, v) -> b.sessionResumeWindow(Values.duration("session_resume_window", v, Duration.ZERO, DAY))),
             new Setting<>("session_replay_buffer", "1024", "Most sequenced messages a session holds for the client unacknowledged (while connected or detached); one more ends the session with reason `replay overflow`.",
@@ -235,6 +240,7 @@ public final class ServerConfig {
     public HealthFailMode healthFailMode() { return healthFailMode; }
     public Duration shutdownTimeout() { return shutdownTimeout; }
     public String serverName() { return serverName; }
+    public boolean openSessions() { return openSessions; }
     public Duration sessionResumeWindow() { return sessionResumeWindow; }
     public int sessionReplayBuffer() { return sessionReplayBuffer; }
     public long sessionReplayBytes() { return sessionReplayBytes; }
@@ -277,6 +283,7 @@ public final class ServerConfig {
         private HealthFailMode healthFailMode = HealthFailMode.REPLY;
         private Duration shutdownTimeout = Duration.ofSeconds(5);
         private String serverName = "tether";
+        private boolean openSessions;
         private Duration sessionResumeWindow = Duration.ofSeconds(30);
         private int sessionReplayBuffer = 1024;
         private long sessionReplayBytes = 1024 * 1024;
@@ -308,6 +315,8 @@ public final class ServerConfig {
         public Builder healthFailMode(HealthFailMode v) { healthFailMode = v; return this; }
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
         public Builder serverName(String v) { serverName = v; return this; }
+        /** Turns the session layer on (key {@code open_sessions}); off by default. */
+        public Builder openSessions(boolean v) { openSessions = v; return this; }
         public Builder sessionResumeWindow(Duration v) { sessionResumeWindow = v; return this; }
         public Builder sessionReplayBuffer(int v) { sessionReplayBuffer = v; return this; }
         public Builder sessionReplayBytes(long v) { sessionReplayBytes = v; return this; }

@@ -8,7 +8,7 @@ import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.internal.ServerConnection;
-import io.tether.server.internal.SerialExecutor;
+import io.tether.core.concurrent.SerialExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;

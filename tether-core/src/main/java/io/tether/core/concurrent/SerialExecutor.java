@@ -1,4 +1,4 @@
-package io.tether.server.internal;
+package io.tether.core.concurrent;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
