@@ -38,7 +38,7 @@ class ClientResumeTest {
 
     private TetherServer server(Duration window) {
         TetherServer s = TetherServer.builder()
-                .config(ServerConfig.builder().port(0).workerNum(1).sessionResumeWindow(window).build())
+                .config(ServerConfig.builder().port(0).workerNum(1).openSessions(true).sessionResumeWindow(window).build())
                 .handler(new ServerHandler() {
                     @Override
                     public void onReceive(Connection conn, Message m) {
@@ -158,7 +158,7 @@ class ClientResumeTest {
     void manyClientsStreamThroughRepeatedBlips() throws Exception {
         int n = 50;
         TetherServer s = TetherServer.builder()
-                .config(ServerConfig.builder().port(0).workerNum(2).sessionResumeWindow(Duration.ofSeconds(10)).build())
+                .config(ServerConfig.builder().port(0).workerNum(2).openSessions(true).sessionResumeWindow(Duration.ofSeconds(10)).build())
                 .handler(new ServerHandler() {
                     @Override
                     public void onReceive(Connection conn, Message m) {

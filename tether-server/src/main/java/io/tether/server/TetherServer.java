@@ -60,9 +60,8 @@ public final class TetherServer implements AutoCloseable {
         this.config = b.config;
         this.transport = Transport.select();
         this.health = new HealthMonitor(b.checks, config.healthCacheTime(), config.healthCheckTimeout());
-        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, transport);
-        this.sessions = new SessionManager(config, b.handlerExecutor);
-        ctx.sessionHooks(sessions);
+        this.sessions = config.openSessions() ? new SessionManager(config, b.handlerExecutor) : null;
+        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, transport, sessions);
     }
 
     public static Builder builder() {
@@ -130,8 +129,17 @@ public final class TetherServer implements AutoCloseable {
         return Collections.unmodifiableList(new ArrayList<>(ctx.connections().values()));
     }
 
-    /** Sessions and presence: users, groups, fan-out sends, resume (docs/SESSIONS.md). */
+    /**
+     * Sessions and presence: users, groups, fan-out sends, resume (docs/SESSIONS.md).
+     *
+     * @throws IllegalStateException when sessions are off (the default; turn them on with
+     *     {@code open_sessions: true} or {@link ServerConfig.Builder#openSessions})
+     */
     public Sessions sessions() {
+        if (sessions == null) {
+            throw new IllegalStateException("sessions are off on this server: turn them on with open_sessions: true"
+                    + " (ServerConfig.builder().openSessions(true))");
+        }
         return sessions;
     }
 
@@ -184,7 +192,9 @@ public final class TetherServer implements AutoCloseable {
         closed = true;
         if (!started) {
             health.close();
-            sessions.shutdown();
+            if (sessions != null) {
+                sessions.shutdown();
+            }
             return;
         }
         ctx.markShuttingDown();
@@ -201,7 +211,9 @@ public final class TetherServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sessions.shutdown();
+        if (sessions != null) {
+            sessions.shutdown();
+        }
         workerGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
         bossGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
         health.close();

@@ -18,6 +18,8 @@ import io.tether.server.Message;
 import io.tether.server.ServerConfig;
 import io.tether.server.SocketOptions;
 import io.tether.server.health.HealthReport;
+import io.tether.server.spi.SessionConnection;
+import io.netty.util.concurrent.EventExecutor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
@@ -41,13 +43,15 @@ import org.slf4j.LoggerFactory;
  * timestamps read by {@link #info()} from other threads are written with opaque stores, which
  * cost the same as plain ones on x86 and cannot tear.
  */
-public final class ServerConnection extends DeadlineWheel.Entry implements Connection {
+public final class ServerConnection extends DeadlineWheel.Entry implements SessionConnection {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
     private static final VarHandle LAST_READ;
     private static final VarHandle LAST_SEND;
     private static final VarHandle BYTES_IN;
     private static final VarHandle BYTES_OUT;
     private static final byte[] NEWLINE = {'\n'};
+    /** CLOSE code for a refused resume (the session layer's EndReason.RESUME_REFUSED_CODE). */
+    private static final int RESUME_REFUSED_CODE = 1104;
 
     static {
         try {
@@ -120,7 +124,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
     @Override
     public CompletableFuture<Void> send(byte[] message) {
         if (sequenced) {
-            return ctx.sessionHooks.send(this, message);
+            return ctx.sessions.send(this, message);
         }
         return sendPlain(message);
     }
@@ -210,9 +214,24 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         return "connection " + id + " " + channel.remoteAddress();
     }
 
-    /** The Netty channel, for the session layer's frame writes. */
-    public Channel channel() {
-        return channel;
+    @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public void write(Frame frame) {
+        channel.write(frame);
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public void close(CloseReason reason, String detail, int wireCode) {
+        closeWith(reason, detail, wireCode);
     }
 
     // ------------------------------------------------------------------ pipeline callbacks
@@ -246,8 +265,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             wheel.schedule(this, connectNanos + firstCheckNanos());
         }
         ctx.fireConnect(this);
-        if (framing == Framing.LINE || framing == Framing.RAW) {
-            ctx.sessionHooks.opened(this);
+        if ((framing == Framing.LINE || framing == Framing.RAW) && ctx.sessions != null) {
+            ctx.sessions.opened(this);
         }
     }
 
@@ -267,7 +286,9 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         framing = mode;
         if (mode == Framing.LINE) {
             becomeReady();
-            ctx.sessionHooks.opened(this);
+            if (ctx.sessions != null) {
+                ctx.sessions.opened(this);
+            }
         }
     }
 
@@ -284,7 +305,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             pendingSends = null;
             for (PendingSend s : held) {
                 if (sequenced) {
-                    ctx.sessionHooks.send(this, s.message()).whenComplete((v, e) -> {
+                    ctx.sessions.send(this, s.message()).whenComplete((v, e) -> {
                         if (e == null) {
                             s.future().complete(null);
                         } else {
@@ -328,7 +349,14 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
         if (!helloSeen) {
             if (frame instanceof Frame.Hello hello) {
                 helloSeen = true;
-                ctx.sessionHooks.hello(this, hello, welcome(hello)); // answers with sendWelcome
+                if (ctx.sessions != null) {
+                    ctx.sessions.hello(this, hello, welcome(hello)); // answers with welcome()
+                } else if (hello.resumeToken().length > 0) {
+                    closeWith(CloseReason.CLOSED_BY_SERVER, "resume refused: sessions are off on this server (open_sessions)",
+                            RESUME_REFUSED_CODE);
+                } else {
+                    welcome(welcome(hello));
+                }
             } else {
                 protocolError(new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
             }
@@ -341,7 +369,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
                 protocolError(new ProtocolException(frame.type() + " frames need a sequenced session (HELLO field 4)"));
                 return;
             }
-            byte[] payload = ctx.sessionHooks.frame(this, frame);
+            byte[] payload = ctx.sessions.sequenced(this, frame);
             if (payload != null) {
                 ctx.fireReceive(this, new Message(payload));
             }
@@ -361,7 +389,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
      * Session layer: sends the WELCOME, after which sends go through the session layer if it is
      * sequenced. On the event loop. Returns false (sending nothing) once the connection is closing.
      */
-    public boolean sendWelcome(Frame.Welcome w) {
+    @Override
+    public boolean welcome(Frame.Welcome w) {
         if (closeReason != null || finished) {
             return false;
         }
@@ -617,7 +646,9 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Conne
             pendingSends = null;
         }
         CloseInfo info = new CloseInfo(closeReason, Duration.ofNanos(silentNanos(System.nanoTime())), closeDetail);
-        ctx.sessionHooks.closed(this, info, closeFrameReceived);
+        if (ctx.sessions != null) {
+            ctx.sessions.closed(this, info, closeFrameReceived);
+        }
         ctx.fireClose(this, info);
         ctx.removed(this);
     }

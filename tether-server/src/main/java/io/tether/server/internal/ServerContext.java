@@ -6,6 +6,7 @@ import io.tether.core.liveness.DeadlineWheel;
 import io.tether.server.Message;
 import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
+import io.tether.server.spi.SessionLayer;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,25 +36,22 @@ public final class ServerContext {
     private final Map<EventExecutor, DeadlineWheel<ServerConnection>> wheels = new IdentityHashMap<>();
     volatile boolean shuttingDown;
     private volatile Runnable onEmpty;
-    volatile SessionHooks sessionHooks;
+    /** The session layer, or null when sessions are off. */
+    final SessionLayer sessions;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
-                         Transport transport) {
+                         Transport transport, SessionLayer sessions) {
         this.config = config;
         this.handler = handler;
         this.handlerExecutor = handlerExecutor;
         this.health = health;
         this.transport = transport;
+        this.sessions = sessions;
         this.idleNanos = config.heartbeatIdleTime().toNanos();
         this.serverPingIntervalNanos = config.serverPingInterval().toNanos();
         this.serverPingTimeoutNanos = config.serverPingTimeout().toNanos();
         this.pingMinIntervalNanos = config.pingMinInterval().toNanos();
         this.pongHealthyLine = "pong\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    /** The session layer; set once, before the server starts. */
-    public void sessionHooks(SessionHooks hooks) {
-        this.sessionHooks = hooks;
     }
 
     public void markShuttingDown() {

@@ -1,13 +1,12 @@
 package io.tether.server.session;
 
-import io.netty.channel.Channel;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
-import io.tether.server.internal.ServerConnection;
+import io.tether.server.spi.SessionConnection;
 import io.tether.core.concurrent.SerialExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -32,7 +31,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     final SerialExecutor events;
     private volatile String userId;
     private volatile State state = State.ATTACHED;
-    private volatile ServerConnection conn;
+    private volatile SessionConnection conn;
     private volatile SessionEnd end;
 
     // guarded by this
@@ -48,7 +47,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     private CloseInfo lostWith;
     private int resumes;
 
-    SessionImpl(SessionManager mgr, String id, ServerConnection conn, boolean sequenced, boolean resumable) {
+    SessionImpl(SessionManager mgr, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
         this.mgr = mgr;
         this.id = id;
         this.conn = conn;
@@ -150,14 +149,14 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     @Override
     public boolean send(byte[] message) {
         if (!sequenced) {
-            ServerConnection c = conn;
+            SessionConnection c = conn;
             if (c == null || state == State.ENDED) {
                 return false;
             }
             c.sendPlain(message);
             return true;
         }
-        ServerConnection pumpOn = null;
+        SessionConnection pumpOn = null;
         String overflow = null;
         synchronized (this) {
             if (state == State.ENDED) {
@@ -191,12 +190,12 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     // ------------------------------------------------------------------ sequencing
 
-    private void schedulePump(ServerConnection c) {
-        c.channel().eventLoop().execute(() -> pump(c));
+    private void schedulePump(SessionConnection c) {
+        c.executor().execute(() -> pump(c));
     }
 
     /** On {@code c}'s event loop: writes every message not yet written to it, in order. */
-    private void pump(ServerConnection c) {
+    private void pump(SessionConnection c) {
         List<ReplayBuffer.Entry> batch;
         synchronized (this) {
             if (conn != c) {
@@ -206,18 +205,17 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             batch = out.after(writtenSeq);
             writtenSeq = outSeq;
         }
-        Channel ch = c.channel();
-        if (!ch.isActive()) {
+        if (!c.isOpen()) {
             return; // closing: the messages wait in the buffer for a resume
         }
         for (ReplayBuffer.Entry e : batch) {
-            ch.write(new Frame.SeqData(e.seq(), e.payload()));
+            c.write(new Frame.SeqData(e.seq(), e.payload()));
         }
-        ch.flush();
+        c.flush();
     }
 
     /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
-    byte[] onFrame(ServerConnection c, Frame f) {
+    byte[] onFrame(SessionConnection c, Frame f) {
         if (f instanceof Frame.Ack a) {
             synchronized (this) {
                 if (conn != c) {
@@ -249,12 +247,12 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         }
         if (ackNow) {
             // Runs after the current read batch: one ACK covers every message of the batch.
-            c.channel().eventLoop().execute(() -> flushAck(c));
+            c.executor().execute(() -> flushAck(c));
         }
         return deliver;
     }
 
-    private void flushAck(ServerConnection c) {
+    private void flushAck(SessionConnection c) {
         long seq;
         synchronized (this) {
             ackScheduled = false;
@@ -263,8 +261,9 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             }
             seq = inSeq;
         }
-        if (c.channel().isActive()) {
-            c.channel().writeAndFlush(new Frame.Ack(seq));
+        if (c.isOpen()) {
+            c.write(new Frame.Ack(seq));
+            c.flush();
         }
     }
 
@@ -277,7 +276,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     }
 
     /** What a resume attempt came to. */
-    record Resume(ServerConnection previous, long inSeq, String refusal) {
+    record Resume(SessionConnection previous, long inSeq, String refusal) {
     }
 
     /**
@@ -285,8 +284,8 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
      * received up to {@code receivedSeq}. Moves the session there, rotates the token, and sets the
      * pump to replay everything after {@code receivedSeq}.
      */
-    Resume resume(ServerConnection c, long receivedSeq, String newTokenKey) {
-        ServerConnection previous;
+    Resume resume(SessionConnection c, long receivedSeq, String newTokenKey) {
+        SessionConnection previous;
         long in;
         synchronized (this) {
             if (state == State.ENDED) {
@@ -314,7 +313,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     }
 
     /** The WELCOME went out on {@code c} (on its loop): start the replay, tell the listeners. */
-    void welcomed(ServerConnection c, boolean resumed) {
+    void welcomed(SessionConnection c, boolean resumed) {
         boolean first;
         synchronized (this) {
             if (conn != c) {
@@ -334,7 +333,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     }
 
     /** Connection {@code c} is gone. Detach (abnormal loss of a resumable session) or end. */
-    void connectionLost(ServerConnection c, CloseInfo info, boolean closeFrame) {
+    void connectionLost(SessionConnection c, CloseInfo info, boolean closeFrame) {
         boolean detach;
         synchronized (this) {
             if (conn != c || state != State.ATTACHED) {
@@ -402,7 +401,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
      * says so, then fires offline and clears the attributes. Returns false if it had already ended.
      */
     boolean end(EndReason reason, String detail, CloseInfo lastClose) {
-        ServerConnection c;
+        SessionConnection c;
         SessionEnd e;
         synchronized (this) {
             if (state == State.ENDED) {
@@ -421,7 +420,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         mgr.unregister(this);
         if (c != null) {
             CloseReason cr = reason == EndReason.SHUTDOWN ? CloseReason.SHUTDOWN : CloseReason.CLOSED_BY_SERVER;
-            c.closeWith(cr, "session " + reason.text() + (detail.isEmpty() ? "" : ": " + detail), reason.wireCode());
+            c.close(cr, "session " + reason.text() + (detail.isEmpty() ? "" : ": " + detail), reason.wireCode());
         }
         mgr.fireOffline(this, e);
         return true;

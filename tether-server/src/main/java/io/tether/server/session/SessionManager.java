@@ -5,8 +5,8 @@ import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Connection;
 import io.tether.server.ServerConfig;
-import io.tether.server.internal.ServerConnection;
-import io.tether.server.internal.SessionHooks;
+import io.tether.server.spi.SessionConnection;
+import io.tether.server.spi.SessionLayer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The session layer of one server: the registries behind {@link Sessions}, and the
- * {@link SessionHooks} its connections call. Created by {@code TetherServer}; applications use it
+ * {@link SessionLayer} its connections call. Created by {@code TetherServer}; applications use it
  * through {@code server.sessions()}.
  */
-public final class SessionManager implements Sessions, SessionHooks {
+public final class SessionManager implements Sessions, SessionLayer {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server.session");
 
     final int replayMessages;
@@ -261,7 +261,7 @@ public final class SessionManager implements Sessions, SessionHooks {
     // ------------------------------------------------------------------ hooks from connections
 
     @Override
-    public void hello(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain) {
+    public void hello(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain) {
         byte[] token = hello.resumeToken();
         if (token.length > 0) {
             resume(conn, hello, plain, token);
@@ -275,12 +275,12 @@ public final class SessionManager implements Sessions, SessionHooks {
             newToken = ResumeTokens.next();
             s.issueToken(ResumeTokens.key(newToken));
         }
-        if (conn.sendWelcome(welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED))) {
+        if (conn.welcome(welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED))) {
             s.welcomed(conn, false);
         }
     }
 
-    private void resume(ServerConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token) {
+    private void resume(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token) {
         String key = ResumeTokens.key(token);
         // Claiming the token removes it: of two connections racing with one token, one wins.
         SessionImpl s = key == null ? null : tokens.remove(key);
@@ -297,29 +297,29 @@ public final class SessionManager implements Sessions, SessionHooks {
         byConnection.put(conn.id(), s);
         Frame.Welcome w = welcome(plain, newToken, true, r.inSeq());
         Runnable reply = () -> {
-            if (conn.sendWelcome(w)) {
+            if (conn.welcome(w)) {
                 s.welcomed(conn, true);
             }
         };
-        ServerConnection previous = r.previous();
+        SessionConnection previous = r.previous();
         if (previous == null) {
             reply.run();
         } else {
             // Takeover: the old connection may be delivering a message on its loop right now. Let
             // that loop finish before the client hears WELCOME and sends the next one here, so the
             // application sees the client's messages in order.
-            previous.closeWith(CloseReason.CLOSED_BY_SERVER, "session " + s.id() + " resumed on connection " + conn.id(),
+            previous.close(CloseReason.CLOSED_BY_SERVER, "session " + s.id() + " resumed on connection " + conn.id(),
                     EndReason.TAKEN_OVER_CODE);
-            previous.channel().eventLoop().execute(() -> conn.channel().eventLoop().execute(reply));
+            previous.executor().execute(() -> conn.executor().execute(reply));
         }
         if (log.isDebugEnabled()) {
             log.debug("{} resumed on {}", s, conn);
         }
     }
 
-    private void refuse(ServerConnection conn, String why) {
+    private void refuse(SessionConnection conn, String why) {
         log.info("{} resume refused: {}", conn, why);
-        conn.closeWith(CloseReason.CLOSED_BY_SERVER, "resume refused: " + why, EndReason.RESUME_REFUSED_CODE);
+        conn.close(CloseReason.CLOSED_BY_SERVER, "resume refused: " + why, EndReason.RESUME_REFUSED_CODE);
     }
 
     static Frame.Welcome welcome(Frame.Welcome p, byte[] token, boolean resumed, long receivedSeq) {
@@ -328,7 +328,7 @@ public final class SessionManager implements Sessions, SessionHooks {
                 receivedSeq);
     }
 
-    private SessionImpl start(ServerConnection conn, boolean sequenced, boolean resumable) {
+    private SessionImpl start(SessionConnection conn, boolean sequenced, boolean resumable) {
         SessionImpl s = new SessionImpl(this, "s" + nextId.getAndIncrement(), conn, sequenced, resumable);
         sessions.put(s.id(), s);
         byConnection.put(conn.id(), s);
@@ -336,18 +336,18 @@ public final class SessionManager implements Sessions, SessionHooks {
     }
 
     @Override
-    public void opened(ServerConnection conn) {
+    public void opened(SessionConnection conn) {
         start(conn, false, false).welcomed(conn, false);
     }
 
     @Override
-    public byte[] frame(ServerConnection conn, Frame frame) {
+    public byte[] sequenced(SessionConnection conn, Frame frame) {
         SessionImpl s = byConnection.get(conn.id());
         return s == null ? null : s.onFrame(conn, frame);
     }
 
     @Override
-    public CompletableFuture<Void> send(ServerConnection conn, byte[] message) {
+    public CompletableFuture<Void> send(SessionConnection conn, byte[] message) {
         SessionImpl s = byConnection.get(conn.id());
         if (s != null && s.send(message)) {
             return CompletableFuture.completedFuture(null);
@@ -357,7 +357,7 @@ public final class SessionManager implements Sessions, SessionHooks {
     }
 
     @Override
-    public void closed(ServerConnection conn, CloseInfo info, boolean closeFrameReceived) {
+    public void closed(SessionConnection conn, CloseInfo info, boolean closeFrameReceived) {
         SessionImpl s = byConnection.remove(conn.id());
         if (s != null) {
             try {

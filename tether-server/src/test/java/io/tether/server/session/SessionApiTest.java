@@ -25,7 +25,7 @@ class SessionApiTest {
     private TetherServer server;
 
     private TetherServer start(ServerConfig.Builder config) {
-        server = TetherServer.builder().config(config.port(0).build()).handler(new ServerHandler() {
+        server = TetherServer.builder().config(config.port(0).openSessions(true).build()).handler(new ServerHandler() {
             @Override
             public void onReceive(Connection conn, Message m) {
                 if (m.text().startsWith("login ")) {
@@ -157,7 +157,7 @@ class SessionApiTest {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
             java.util.List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
-            server = TetherServer.builder().config(ServerConfig.builder().port(0).build()).handlerExecutor(pool).build();
+            server = TetherServer.builder().config(ServerConfig.builder().port(0).openSessions(true).build()).handlerExecutor(pool).build();
             server.sessions().addListener(presence);
             server.sessions().addListener(new PresenceListener() {
                 @Override

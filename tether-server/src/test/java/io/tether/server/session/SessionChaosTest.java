@@ -72,7 +72,7 @@ class SessionChaosTest {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         long t0 = System.nanoTime();
         server = TetherServer.builder()
-                .config(ServerConfig.builder().port(0).workerNum(2)
+                .config(ServerConfig.builder().port(0).workerNum(2).openSessions(true)
                         .heartbeatIdleTime(Duration.ofSeconds(5))
                         .serverPingInterval(Duration.ofMillis(1500))
                         .serverPingTimeout(Duration.ofMillis(1500))

@@ -22,7 +22,7 @@ class SessionResumeTest {
     private TetherServer server;
 
     private TetherServer start(ServerConfig.Builder config) {
-        server = TetherServer.builder().config(config.port(0).build()).handler(new ServerHandler() {
+        server = TetherServer.builder().config(config.port(0).openSessions(true).build()).handler(new ServerHandler() {
             @Override
             public void onReceive(Connection conn, Message m) {
                 received.add(m.text());
