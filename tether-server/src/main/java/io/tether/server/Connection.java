@@ -1,5 +1,6 @@
 package io.tether.server;
 
+import io.tether.core.transport.SocketOptions;
 import java.util.concurrent.CompletableFuture;
 
 /** One accepted client connection. Safe to use from any thread. */

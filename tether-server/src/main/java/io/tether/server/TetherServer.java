@@ -6,12 +6,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.tether.core.close.CloseReason;
+import io.tether.core.transport.SocketOptions;
+import io.tether.core.transport.Transport;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.internal.HealthMonitor;
 import io.tether.server.internal.ServerConnection;
 import io.tether.server.internal.ServerContext;
 import io.tether.server.internal.ServerInitializer;
-import io.tether.server.internal.Transport;
 import io.tether.server.session.SessionManager;
 import io.tether.server.session.Sessions;
 import java.net.InetSocketAddress;
@@ -84,7 +85,11 @@ public final class TetherServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ServerInitializer(ctx));
-        for (Map.Entry<ChannelOption<?>, Object> e : transport.childOptions(config).entrySet()) {
+        // Half-closure lets the pipeline see the peer's FIN as an event, so it is named "peer closed".
+        bootstrap.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        SocketOptions wanted = SocketOptions.of(config.openTcpKeepalive(), config.tcpKeepIdle(), config.tcpKeepInterval(),
+                config.tcpKeepCount(), config.tcpUserTimeout());
+        for (Map.Entry<ChannelOption<?>, Object> e : transport.channelOptions(wanted).entrySet()) {
             @SuppressWarnings("unchecked")
             ChannelOption<Object> key = (ChannelOption<Object>) e.getKey();
             bootstrap.childOption(key, e.getValue());

@@ -1,5 +1,6 @@
 package io.tether.server;
 
+import io.tether.core.transport.SocketOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,11 +1,11 @@
 package io.tether.bench.load;
 
+import io.tether.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.tether.bench.Args;
-import io.tether.bench.server.Transport;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -52,7 +52,7 @@ public final class ClientAgent {
     private io.netty.util.concurrent.ScheduledFuture<?> rateTask;
 
     ClientAgent() {
-        group = Transport.group(1);
+        group = Transport.get().newGroup(1, "bench");
         loop = group.next();
     }
 
@@ -74,7 +74,7 @@ public final class ClientAgent {
     }
 
     private void serve() throws Exception {
-        System.out.println("AGENT " + ProcessHandle.current().pid() + " " + Transport.name());
+        System.out.println("AGENT " + ProcessHandle.current().pid() + " " + Transport.get().name());
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
@@ -124,7 +124,7 @@ public final class ClientAgent {
 
     private String open(String host, int port, int count, String src, boolean reconnect) throws Exception {
         if (bootstrap == null) {
-            bootstrap = new Bootstrap().group(loop).channel(Transport.clientChannel())
+            bootstrap = new Bootstrap().group(loop).channel(Transport.get().channelClass())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new io.netty.channel.ChannelInboundHandlerAdapter());

@@ -1,5 +1,6 @@
 package io.tether.bench.server;
 
+import io.tether.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -36,14 +37,14 @@ public final class BaselineServer {
         int port = args.integer("port", 9600);
         long idleMs = args.longValue("idle-ms", 2000);
         int workers = args.integer("workers", 1);
-        EventLoopGroup boss = Transport.group(1);
-        EventLoopGroup loops = Transport.group(workers);
+        EventLoopGroup boss = Transport.get().newGroup(1, "bench");
+        EventLoopGroup loops = Transport.get().newGroup(workers, "bench");
         Handler handler = new Handler();
         StringDecoder decoder = new StringDecoder(StandardCharsets.UTF_8);
         StringEncoder encoder = new StringEncoder(StandardCharsets.UTF_8);
         try {
             Channel server = new ServerBootstrap().group(boss, loops)
-                    .channel(Transport.serverChannel())
+                    .channel(Transport.get().serverChannelClass())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
                     .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -1,5 +1,6 @@
 package io.tether.bench.server;
 
+import io.tether.core.transport.Transport;
 import io.netty.util.internal.PlatformDependent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -21,7 +22,7 @@ public final class ServerControl {
 
     /** Prints the READY line, then serves commands until quit, EOF or the time limit; returns to let the caller close. */
     public static void serve(int port, long maxSeconds, IntSupplier connections) throws Exception {
-        System.out.println("READY " + port + " " + ProcessHandle.current().pid() + " " + Transport.name());
+        System.out.println("READY " + port + " " + ProcessHandle.current().pid() + " " + Transport.get().name());
         System.out.flush();
         Thread limit = new Thread(() -> {
             try {

@@ -1,5 +1,6 @@
 package io.tether.bench.server;
 
+import io.tether.core.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -41,12 +42,12 @@ public final class WheelServer {
         int port = args.integer("port", 9601);
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(args.longValue("idle-ms", 2000));
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(args.longValue("tick-ms", 10));
-        EventLoopGroup boss = Transport.group(1);
-        EventLoopGroup loops = Transport.group(args.integer("workers", 1));
+        EventLoopGroup boss = Transport.get().newGroup(1, "bench");
+        EventLoopGroup loops = Transport.get().newGroup(args.integer("workers", 1), "bench");
         FastThreadLocal<DeadlineWheel<Entry>> wheels = new FastThreadLocal<>();
         try {
             Channel server = new ServerBootstrap().group(boss, loops)
-                    .channel(Transport.serverChannel())
+                    .channel(Transport.get().serverChannelClass())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
                     .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -11,12 +11,13 @@ import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
+import io.tether.core.transport.SocketOptions;
+import io.tether.core.transport.Transport;
 import io.tether.server.Connection;
 import io.tether.server.ConnectionInfo;
 import io.tether.server.Framing;
 import io.tether.server.Message;
 import io.tether.server.ServerConfig;
-import io.tether.server.SocketOptions;
 import io.tether.server.health.HealthReport;
 import io.tether.server.spi.SessionConnection;
 import io.netty.util.concurrent.EventExecutor;
@@ -201,7 +202,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
 
     @Override
     public SocketOptions socketOptions() {
-        return Transport.readOptions(channel);
+        return Transport.read(channel);
     }
 
     /** Nanoseconds since the last byte arrived. */
@@ -212,6 +213,11 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     @Override
     public String toString() {
         return "connection " + id + " " + channel.remoteAddress();
+    }
+
+    /** The Netty channel (internal: for the server's own parts and its tests). */
+    public Channel channel() {
+        return channel;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.tether.core.liveness.DeadlineWheel;
 import io.tether.server.Message;
 import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
+import io.tether.core.transport.Transport;
 import io.tether.server.spi.SessionLayer;
 import java.util.IdentityHashMap;
 import java.util.Map;

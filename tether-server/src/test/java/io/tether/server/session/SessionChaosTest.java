@@ -15,7 +15,7 @@ import io.tether.server.Message;
 import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
-import io.tether.server.internal.Transport;
+import io.tether.core.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -92,7 +92,7 @@ class SessionChaosTest {
         SimClient.Stats stats = new SimClient.Stats();
         List<SimClient> clients = new ArrayList<>();
         try {
-            Bootstrap base = new Bootstrap().channel(transport.clientChannelClass())
+            Bootstrap base = new Bootstrap().channel(transport.channelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHAOS_MS);
