@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
 import io.tether.core.transport.SocketOptions;
 import io.tether.core.transport.Transport;
@@ -56,13 +57,14 @@ public final class TetherServer implements AutoCloseable {
     private Channel serverChannel;
     private volatile boolean started;
     private volatile boolean closed;
+    private volatile boolean stopped;
 
     private TetherServer(Builder b) {
         this.config = b.config;
         this.transport = Transport.select();
         this.health = new HealthMonitor(b.checks, config.healthCacheTime(), config.healthCheckTimeout());
         this.sessions = config.openSessions() ? new SessionManager(config, b.handlerExecutor) : null;
-        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, transport, sessions);
+        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, sessions, b.ticker);
     }
 
     public static Builder builder() {
@@ -76,9 +78,7 @@ public final class TetherServer implements AutoCloseable {
         }
         bossGroup = transport.newGroup(1, "tether-accept");
         workerGroup = transport.newGroup(config.workerNum(), "tether-io");
-        for (EventExecutor loop : workerGroup) {
-            ctx.createWheel(loop);
-        }
+        ctx.createWheels(workerGroup);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannelClass())
@@ -126,12 +126,12 @@ public final class TetherServer implements AutoCloseable {
 
     /** The open connection with this id, or null. */
     public Connection connection(long id) {
-        return ctx.connections().get(id);
+        return ctx.connection(id);
     }
 
     /** The open connections, a snapshot. */
     public Collection<Connection> connections() {
-        return Collections.unmodifiableList(new ArrayList<>(ctx.connections().values()));
+        return Collections.unmodifiableList(ctx.connections());
     }
 
     /**
@@ -149,7 +149,7 @@ public final class TetherServer implements AutoCloseable {
     }
 
     public int connectionCount() {
-        return ctx.connections().size();
+        return ctx.connectionCount();
     }
 
     /** True when native epoll is in use (all socket options applied). */
@@ -167,13 +167,13 @@ public final class TetherServer implements AutoCloseable {
         if (idle <= 0) {
             return List.of();
         }
-        long now = System.nanoTime();
+        long now = ctx.ticker().nanoTime();
         List<Long> ids = new ArrayList<>();
-        for (ServerConnection c : ctx.connections().values()) {
+        for (ServerConnection c : ctx.connections()) {
             if (c.silentNanos(now) >= idle) {
                 ids.add(c.id());
                 if (close) {
-                    c.closeWith(CloseReason.IDLE_TIMEOUT, "heartbeat sweep");
+                    ctx.close(c, CloseReason.IDLE_TIMEOUT, "heartbeat sweep");
                 }
             }
         }
@@ -183,46 +183,81 @@ public final class TetherServer implements AutoCloseable {
     /**
      * Graceful shutdown: stop accepting, flush what each connection has queued, close each with
      * reason shutdown (frame clients get a CLOSE frame), wait up to {@code shutdown_timeout}, then
-     * stop the event loops. Idempotent.
+     * stop the event loops. Idempotent. Safe from any thread; see {@link #shutdown(Duration)}.
      */
     @Override
     public void close() {
         shutdown(config.shutdownTimeout());
     }
 
-    public synchronized void shutdown(Duration timeout) {
-        if (closed) {
-            return;
+    /**
+     * {@link #close()} with its own timeout. Blocks until the server has stopped, except when
+     * called on one of the server's own event loops (from a handler, say): waiting there would wait
+     * for that loop itself, so the shutdown then runs on a thread of its own and this returns at
+     * once; {@link #isRunning()} turns false when it is done.
+     */
+    public void shutdown(Duration timeout) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
-        if (!started) {
-            health.close();
+        if (onOwnEventLoop()) {
+            Thread t = new Thread(() -> stop(timeout), "tether-shutdown");
+            t.setDaemon(true);
+            t.start();
+        } else {
+            stop(timeout);
+        }
+    }
+
+    /** True from {@link #start()} until a shutdown has finished. */
+    public boolean isRunning() {
+        return started && !stopped;
+    }
+
+    private boolean onOwnEventLoop() {
+        for (EventLoopGroup g : new EventLoopGroup[] {workerGroup, bossGroup}) {
+            if (g != null) {
+                for (EventExecutor e : g) {
+                    if (e.inEventLoop()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private void stop(Duration timeout) {
+        try {
+            if (started) {
+                serverChannel.close().syncUninterruptibly();
+                CountDownLatch empty = new CountDownLatch(1);
+                ctx.closeAll(empty::countDown);
+                try {
+                    if (!empty.await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                        log.warn("shutdown: {} connections still open after {} ms", ctx.connectionCount(), timeout.toMillis());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (sessions != null) {
                 sessions.shutdown();
             }
-            return;
-        }
-        ctx.markShuttingDown();
-        serverChannel.close().syncUninterruptibly();
-        CountDownLatch empty = new CountDownLatch(1);
-        ctx.whenEmpty(empty::countDown);
-        for (ServerConnection c : ctx.connections().values()) {
-            c.closeWith(CloseReason.SHUTDOWN, "");
-        }
-        try {
-            if (!empty.await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
-                log.warn("shutdown: {} connections still open after {} ms", ctx.connections().size(), timeout.toMillis());
+            if (started) {
+                workerGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
+                bossGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            health.close();
+            if (started) {
+                log.info("tether stopped");
+            }
+        } finally {
+            stopped = true;
         }
-        if (sessions != null) {
-            sessions.shutdown();
-        }
-        workerGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
-        bossGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
-        health.close();
-        log.info("tether stopped");
     }
 
     /** Assembles a server; nothing is bound until {@link TetherServer#start()}. */
@@ -231,6 +266,7 @@ public final class TetherServer implements AutoCloseable {
         private ServerHandler handler = new ServerHandler() { };
         private Executor handlerExecutor;
         private final List<HealthCheck> checks = new ArrayList<>();
+        private Ticker ticker = Ticker.systemTicker();
 
         private Builder() {
         }
@@ -257,6 +293,16 @@ public final class TetherServer implements AutoCloseable {
         /** A dependency to check before answering pong; may be called several times. */
         public Builder healthCheck(HealthCheck check) {
             checks.add(Objects.requireNonNull(check, "check"));
+            return this;
+        }
+
+        /**
+         * The clock every deadline is measured on (idle time, server pings, ping spacing, silent-for).
+         * Default: the system's monotonic clock. Tests pass {@code Ticker.newMockTicker()} to run
+         * the liveness rules on simulated time; the wheel still ticks in real time and reads this.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

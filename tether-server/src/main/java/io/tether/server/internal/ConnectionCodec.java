@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * The one handler in each connection's pipeline. It stamps reads and counts bytes, detects the
- * framing, cuts messages ({@link LineSplitter}, {@link FrameCodec}) and hands them to the
- * connection, and encodes outgoing frames.
+ * framing, cuts messages ({@link LineSplitter}, {@link FrameCodec}) and hands them to
+ * {@link MessageDispatch}, reports socket events to {@link CloseProtocol}, and encodes outgoing
+ * frames.
  *
  * <p>Why one handler and not Netty's usual chain of small ones: each handler in a pipeline costs
  * a context (~64 B) plus itself, per connection. A long-connection server holds its connections
@@ -50,7 +51,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        conn.activate();
+        conn.ctx.registry.open(conn);
         super.channelActive(ctx);
     }
 
@@ -60,7 +61,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
             conn.onRead(b.readableBytes());
             if (mode == Framing.RAW) {
                 try {
-                    conn.onRaw(b); // a raw message is one read: no cumulation needed
+                    conn.ctx.dispatch.onRaw(conn, b); // a raw message is one read: no cumulation needed
                 } finally {
                     b.release();
                 }
@@ -82,12 +83,12 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                 if (mode == Framing.LINE) {
                     lines = new LineSplitter(maxLength);
                 }
-                conn.detected(mode);
+                conn.ctx.dispatch.detected(conn, mode);
             }
             if (mode == Framing.LINE) {
                 ByteBuf line;
                 while (!conn.isClosing() && (line = lines.next(in)) != null) {
-                    conn.onLine(line);
+                    conn.ctx.dispatch.onLine(conn, line);
                 }
             } else {
                 if (!preambleChecked) {
@@ -99,7 +100,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                 }
                 Frame frame;
                 while (!conn.isClosing() && (frame = FrameCodec.decode(in, maxLength)) != null) {
-                    conn.onFrame(frame);
+                    conn.ctx.dispatch.onFrame(conn, frame);
                 }
             }
             if (conn.isClosing()) {
@@ -116,13 +117,13 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         super.userEventTriggered(ctx, evt);
         if (evt instanceof ChannelInputShutdownEvent) {
-            conn.peerClosed();
+            conn.ctx.close.peerClosed(conn);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        conn.failed(cause);
+        conn.ctx.close.failed(conn, cause, false);
     }
 
     @Override
@@ -130,7 +131,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         try {
             super.channelInactive(ctx);
         } finally {
-            conn.finish();
+            conn.ctx.close.finish(conn);
         }
     }
 
@@ -156,7 +157,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     @Override
     public void operationComplete(ChannelFuture f) {
         if (!f.isSuccess() && f.cause() instanceof IOException) {
-            conn.failed(f.cause(), true);
+            conn.ctx.close.failed(conn, f.cause(), true);
         }
     }
 

@@ -1,138 +1,89 @@
 package io.tether.server.internal;
 
 import io.netty.util.concurrent.EventExecutor;
-import io.tether.core.close.CloseInfo;
-import io.tether.core.liveness.DeadlineWheel;
-import io.tether.server.Message;
+import io.netty.util.concurrent.Ticker;
+import io.tether.core.close.CloseReason;
 import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
-import io.tether.core.transport.Transport;
 import io.tether.server.spi.SessionLayer;
-import java.util.IdentityHashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** What every connection of one server shares: config, handler, registry, wheels, health. */
+/**
+ * What every connection of one server shares: the config, the clock, and the parts that act on
+ * connections, one job each. A connection holds only its state and this context; the path of a
+ * read goes {@link ConnectionCodec} -> {@link MessageDispatch} -> {@link HandlerEvents}, and every
+ * way out through {@link CloseProtocol}.
+ */
 public final class ServerContext {
-    private static final Logger log = LoggerFactory.getLogger("io.tether.server");
-
     final ServerConfig config;
-    final ServerHandler handler;
-    final Executor handlerExecutor;
-    final HealthMonitor health;
-    final Transport transport;
-    final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
-    final AtomicLong nextId = new AtomicLong(1);
-    final AtomicInteger admitted = new AtomicInteger();
-    final long idleNanos;
-    final long serverPingIntervalNanos;
-    final long serverPingTimeoutNanos;
-    final long pingMinIntervalNanos;
-    final byte[] pongHealthyLine;
-    private final Map<EventExecutor, DeadlineWheel<ServerConnection>> wheels = new IdentityHashMap<>();
-    volatile boolean shuttingDown;
-    private volatile Runnable onEmpty;
+    final Ticker ticker;
     /** The session layer, or null when sessions are off. */
     final SessionLayer sessions;
+    final HandlerEvents events;
+    final ConnectionRegistry registry;
+    final Liveness liveness;
+    final PingResponder pings;
+    final MessageDispatch dispatch;
+    final Outbound outbound;
+    final CloseProtocol close;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
-                         Transport transport, SessionLayer sessions) {
+                         SessionLayer sessions, Ticker ticker) {
         this.config = config;
-        this.handler = handler;
-        this.handlerExecutor = handlerExecutor;
-        this.health = health;
-        this.transport = transport;
+        this.ticker = ticker;
         this.sessions = sessions;
-        this.idleNanos = config.heartbeatIdleTime().toNanos();
-        this.serverPingIntervalNanos = config.serverPingInterval().toNanos();
-        this.serverPingTimeoutNanos = config.serverPingTimeout().toNanos();
-        this.pingMinIntervalNanos = config.pingMinInterval().toNanos();
-        this.pongHealthyLine = "pong\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.events = new HandlerEvents(handler, handlerExecutor);
+        this.registry = new ConnectionRegistry(this, config.maxConnection());
+        this.liveness = new Liveness(this, config, ticker);
+        this.pings = new PingResponder(this, config, ticker, health);
+        this.dispatch = new MessageDispatch(this, config);
+        this.outbound = new Outbound(this);
+        this.close = new CloseProtocol(this, config);
     }
 
-    public void markShuttingDown() {
-        shuttingDown = true;
-    }
-
-    /** True when some connection needs a deadline on the wheel. */
-    boolean livenessEnabled() {
-        return idleNanos > 0 || serverPingIntervalNanos > 0;
-    }
-
-    /** Creates one wheel per event loop; called once before the first accept. */
-    public void createWheel(EventExecutor loop) {
-        long horizon = Math.max(idleNanos, serverPingIntervalNanos + serverPingTimeoutNanos);
-        DeadlineWheel<ServerConnection> wheel = new DeadlineWheel<>(config.heartbeatTick().toNanos(), horizon,
-                System.nanoTime(), ServerConnection::onDue);
-        wheels.put(loop, wheel);
-        if (livenessEnabled()) {
-            long tick = config.heartbeatTick().toNanos();
-            loop.scheduleAtFixedRate(() -> wheel.advance(System.nanoTime()), tick, tick,
-                    java.util.concurrent.TimeUnit.NANOSECONDS);
+    /** Gives each event loop its deadline wheel; called once before the first accept. */
+    public void createWheels(Iterable<EventExecutor> loops) {
+        for (EventExecutor loop : loops) {
+            liveness.createWheel(loop);
         }
     }
 
-    DeadlineWheel<ServerConnection> wheel(EventExecutor loop) {
-        return wheels.get(loop);
+    /** The open connection with this id, or null. */
+    public ServerConnection connection(long id) {
+        return registry.get(id);
     }
 
-    public Map<Long, ServerConnection> connections() {
-        return connections;
+    /** The open connections, a snapshot. */
+    public List<ServerConnection> connections() {
+        List<ServerConnection> all = new ArrayList<>(registry.size());
+        registry.all().forEach(all::add);
+        return all;
     }
 
-    /** Runs {@code r} once no connection is left (at once if none is). */
-    public void whenEmpty(Runnable r) {
-        onEmpty = r;
-        if (connections.isEmpty()) {
-            fireEmpty();
+    public int connectionCount() {
+        return registry.size();
+    }
+
+    /**
+     * Shutdown: refuse new connections, close every open one with reason shutdown (frame clients
+     * get a CLOSE frame) and run {@code whenEmpty} once the last one is gone.
+     */
+    public void closeAll(Runnable whenEmpty) {
+        registry.markShuttingDown();
+        registry.whenEmpty(whenEmpty);
+        for (ServerConnection c : registry.all()) {
+            close.close(c, CloseReason.SHUTDOWN, "", 0);
         }
     }
 
-    void removed(ServerConnection c) {
-        if (connections.remove(c.id()) != null && connections.isEmpty()) {
-            fireEmpty();
-        }
+    /** Closes {@code c} with {@code reason} unless it is already closing. */
+    public void close(ServerConnection c, CloseReason reason, String detail) {
+        close.close(c, reason, detail, 0);
     }
 
-    private void fireEmpty() {
-        Runnable r = onEmpty;
-        if (r != null) {
-            onEmpty = null;
-            r.run();
-        }
-    }
-
-    // --- user handler calls: on the event loop, or in order on the user's executor ---
-
-    void fireConnect(ServerConnection c) {
-        dispatch(c, () -> handler.onConnect(c), "onConnect");
-    }
-
-    void fireReceive(ServerConnection c, Message m) {
-        dispatch(c, () -> handler.onReceive(c, m), "onReceive");
-    }
-
-    void fireClose(ServerConnection c, CloseInfo info) {
-        dispatch(c, () -> handler.onClose(c, info), "onClose");
-    }
-
-    private void dispatch(ServerConnection c, Runnable call, String event) {
-        Runnable safe = () -> {
-            try {
-                call.run();
-            } catch (Throwable t) {
-                log.warn("handler threw in {} for connection {}", event, c.id(), t);
-            }
-        };
-        if (handlerExecutor == null) {
-            safe.run();
-        } else {
-            c.serial(handlerExecutor).execute(safe);
-        }
+    public Ticker ticker() {
+        return ticker;
     }
 }

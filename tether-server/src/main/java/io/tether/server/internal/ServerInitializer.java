@@ -26,7 +26,7 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         Framing mode = ctx.config.framing();
-        ServerConnection conn = new ServerConnection(ctx.nextId.getAndIncrement(), ch, ctx, mode);
+        ServerConnection conn = new ServerConnection(ctx.registry.nextId(), ch, ctx, mode);
         ch.config().setRecvByteBufAllocator(recvAllocator);
         ch.pipeline().addLast("tether", new ConnectionCodec(conn, mode, ctx.config.packageMaxLength()));
     }

@@ -1,0 +1,144 @@
+package io.tether.server.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tether.core.close.CloseClassifier;
+import io.tether.core.close.CloseInfo;
+import io.tether.core.close.CloseReason;
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.ProtocolException;
+import io.tether.server.Framing;
+import io.tether.server.ServerConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way out of a connection. {@link #close} decides the reason once (the first decision
+ * wins) and tells a live peer why (a CLOSE frame, or an {@code error} line); {@link #finish} runs
+ * when the channel is gone, settles the reason if nobody decided one (the peer closed), and fires
+ * the session layer's and the application's close events exactly once.
+ */
+final class CloseProtocol {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+
+    private final ServerContext ctx;
+    private final boolean keepaliveOn;
+    private final long graceNanos;
+
+    CloseProtocol(ServerContext ctx, ServerConfig config) {
+        this.ctx = ctx;
+        this.keepaliveOn = config.openTcpKeepalive();
+        this.graceNanos = config.shutdownTimeout().toNanos();
+    }
+
+    /**
+     * Closes {@code c} with {@code reason} unless a reason was already decided; any thread.
+     * {@code wireCode} replaces the reason's own code in a frame client's CLOSE (the session
+     * layer's codes, 1100 and up); 0 keeps it.
+     */
+    void close(ServerConnection c, CloseReason reason, String detail, int wireCode) {
+        if (!c.channel.eventLoop().inEventLoop()) {
+            c.channel.eventLoop().execute(() -> close(c, reason, detail, wireCode));
+            return;
+        }
+        if (c.closeReason != null || c.finished) {
+            return;
+        }
+        c.closeReason = reason;
+        c.closeCode = wireCode;
+        c.closeDetail = detail == null ? "" : detail;
+        ctx.liveness.stop(c);
+        if (!c.channel.isActive()) {
+            c.channel.close();
+            return;
+        }
+        Object farewell = farewell(c, reason, c.closeDetail);
+        boolean flushFirst = reason == CloseReason.CLOSED_BY_SERVER || reason == CloseReason.SHUTDOWN
+                || reason == CloseReason.PEER_CLOSED;
+        if (flushFirst) {
+            // Let queued data reach a live peer, but never wait on it for longer than shutdown_timeout;
+            // the timer goes as soon as the channel closes, so it keeps no closed connection reachable.
+            c.channel.writeAndFlush(farewell == null ? Unpooled.EMPTY_BUFFER : farewell).addListener(ChannelFutureListener.CLOSE);
+            if (c.channel.isOpen()) {
+                ScheduledFuture<?> grace = c.channel.eventLoop().schedule(() -> {
+                    c.channel.close();
+                }, graceNanos, TimeUnit.NANOSECONDS);
+                c.channel.closeFuture().addListener(f -> grace.cancel(false));
+            }
+        } else {
+            if (farewell != null) {
+                c.channel.writeAndFlush(farewell);
+            }
+            c.channel.close();
+        }
+    }
+
+    /** What a live peer is told on the way out, or null. */
+    private static Object farewell(ServerConnection c, CloseReason reason, String detail) {
+        if (reason == CloseReason.PEER_CLOSED || reason == CloseReason.PEER_RESET) {
+            return null;
+        }
+        String text = detail.isEmpty() ? reason.text() : reason.text() + ": " + detail;
+        if (c.framing == Framing.FRAME && c.helloSeen) {
+            return new Frame.Close(c.closeCode > 0 ? c.closeCode : reason.code(), c.closeCode > 0 ? detail : text);
+        }
+        if (c.framing == Framing.LINE && (reason == CloseReason.PROTOCOL_ERROR || reason == CloseReason.TOO_MANY_PINGS)) {
+            return Unpooled.copiedBuffer("error " + text + "\n", StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    /** The peer half-closed (FIN). */
+    void peerClosed(ServerConnection c) {
+        close(c, CloseReason.PEER_CLOSED, "", 0);
+    }
+
+    /** A socket error; {@code onWrite} when it failed a write (see {@link CloseClassifier}). */
+    void failed(ServerConnection c, Throwable cause, boolean onWrite) {
+        CloseReason reason = CloseClassifier.classify(cause, c.channel, keepaliveOn, onWrite);
+        if (reason == CloseReason.PROTOCOL_ERROR) {
+            protocolError(c, cause);
+            return;
+        }
+        if (reason == CloseReason.ERROR) {
+            log.warn("{} failed", c, cause);
+        } else if (log.isDebugEnabled()) {
+            log.debug("{} socket error: {}", c, cause.toString());
+        }
+        close(c, reason, String.valueOf(cause.getMessage()), 0);
+    }
+
+    /** The client broke the protocol: logged once, closed with the rule it broke as the detail. */
+    void protocolError(ServerConnection c, Throwable cause) {
+        Throwable t = cause.getCause() instanceof ProtocolException ? cause.getCause() : cause;
+        String detail = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        if (c.closeReason == null) {
+            log.warn("{} closed: protocol error: {}", c, detail);
+        }
+        close(c, CloseReason.PROTOCOL_ERROR, detail, 0);
+    }
+
+    /** The channel is gone: settle the reason once, fire the close events once. */
+    void finish(ServerConnection c) {
+        if (c.finished) {
+            return;
+        }
+        c.finished = true;
+        ctx.liveness.stop(c);
+        if (c.closeReason == null) {
+            c.closeReason = CloseReason.PEER_CLOSED;
+        }
+        ctx.registry.release(c);
+        ctx.outbound.failHeld(c);
+        CloseInfo info = new CloseInfo(c.closeReason, Duration.ofNanos(c.silentNanos(ctx.ticker.nanoTime())), c.closeDetail);
+        if (ctx.sessions != null) {
+            ctx.sessions.closed(c, info, c.closeFrameReceived);
+        }
+        ctx.events.close(c, info);
+        ctx.registry.remove(c);
+    }
+}

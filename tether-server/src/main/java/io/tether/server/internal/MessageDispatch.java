@@ -1,0 +1,151 @@
+package io.tether.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.tether.core.close.CloseReason;
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.ProtocolException;
+import io.tether.server.Framing;
+import io.tether.server.Message;
+import io.tether.server.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a connection received, sorted: pings go to the {@link PingResponder}, session frames to
+ * the session layer, a CLOSE frame to the {@link CloseProtocol}, messages to the application.
+ * For frame clients it also runs the handshake: the first frame must be a HELLO, answered with a
+ * WELCOME (by the session layer when sessions are on).
+ */
+final class MessageDispatch {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+    /** CLOSE code for a refused resume (the session layer's EndReason.RESUME_REFUSED_CODE). */
+    private static final int RESUME_REFUSED_CODE = 1104;
+
+    private final ServerContext ctx;
+    private final ServerConfig config;
+
+    MessageDispatch(ServerContext ctx, ServerConfig config) {
+        this.ctx = ctx;
+        this.config = config;
+    }
+
+    /** The first byte told line from frame (framing auto). */
+    void detected(ServerConnection c, Framing mode) {
+        c.framing = mode;
+        if (mode == Framing.LINE) {
+            ctx.outbound.ready(c);
+            if (ctx.sessions != null) {
+                ctx.sessions.opened(c);
+            }
+        }
+    }
+
+    void onLine(ServerConnection c, ByteBuf line) {
+        if (c.isClosing()) {
+            return;
+        }
+        if (isPingLine(line)) {
+            ctx.pings.onPing(c, -1);
+            return;
+        }
+        ctx.events.receive(c, new Message(bytes(line)));
+    }
+
+    void onRaw(ServerConnection c, ByteBuf data) {
+        if (!c.isClosing()) {
+            ctx.events.receive(c, new Message(bytes(data)));
+        }
+    }
+
+    private static byte[] bytes(ByteBuf b) {
+        byte[] bytes = new byte[b.readableBytes()];
+        b.readBytes(bytes);
+        return bytes;
+    }
+
+    void onFrame(ServerConnection c, Frame frame) {
+        if (c.isClosing()) {
+            return;
+        }
+        if (!c.helloSeen) {
+            if (frame instanceof Frame.Hello hello) {
+                c.helloSeen = true;
+                hello(c, hello);
+            } else {
+                ctx.close.protocolError(c, new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
+            }
+            return;
+        }
+        if (frame instanceof Frame.Data d) {
+            ctx.events.receive(c, new Message(d.payload()));
+        } else if (frame instanceof Frame.SeqData || frame instanceof Frame.Ack) {
+            if (!c.sequenced) {
+                ctx.close.protocolError(c, new ProtocolException(frame.type() + " frames need a sequenced session (HELLO field 4)"));
+                return;
+            }
+            byte[] payload = ctx.sessions.sequenced(c, frame);
+            if (payload != null) {
+                ctx.events.receive(c, new Message(payload));
+            }
+        } else if (frame instanceof Frame.Ping p) {
+            ctx.pings.onPing(c, p.id());
+        } else if (frame instanceof Frame.Pong) {
+            ctx.liveness.pongReceived(c);
+        } else if (frame instanceof Frame.Close close) {
+            c.closeFrameReceived = true;
+            ctx.close.close(c, CloseReason.PEER_CLOSED,
+                    close.reason().isEmpty() ? "CLOSE frame" : "CLOSE frame: " + close.reason(), 0);
+        } else {
+            ctx.close.protocolError(c, new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
+        }
+    }
+
+    private void hello(ServerConnection c, Frame.Hello hello) {
+        if (log.isDebugEnabled()) {
+            log.debug("{} hello from '{}', client heartbeat {} ms", c, hello.clientName(), hello.heartbeatIntervalMillis());
+        }
+        Frame.Welcome plain = new Frame.Welcome(c.id, config.heartbeatIdleTime().toMillis(),
+                config.serverPingInterval().toMillis(), config.serverPingTimeout().toMillis(),
+                config.pingMinInterval().toMillis(), config.packageMaxLength(), config.serverName(), null, false);
+        if (ctx.sessions != null) {
+            ctx.sessions.hello(c, hello, plain); // answers with welcome()
+        } else if (hello.resumeToken().length > 0) {
+            ctx.close.close(c, CloseReason.CLOSED_BY_SERVER, "resume refused: sessions are off on this server (open_sessions)",
+                    RESUME_REFUSED_CODE);
+        } else {
+            welcome(c, plain);
+        }
+    }
+
+    /**
+     * Sends the WELCOME; from then on application data may flow, through the session layer if the
+     * session is sequenced. Returns false (sending nothing) once the connection is closing.
+     */
+    boolean welcome(ServerConnection c, Frame.Welcome w) {
+        if (c.closeReason != null || c.finished) {
+            return false;
+        }
+        c.sequenced = w.sequenced();
+        c.channel.writeAndFlush(w);
+        ctx.outbound.ready(c);
+        return true;
+    }
+
+    /** {@code ping}, ignoring surrounding whitespace (so {@code ping\r} from telnet counts). */
+    private static boolean isPingLine(ByteBuf line) {
+        int n = line.readableBytes();
+        if (n < 4 || n > 8) {
+            return false;
+        }
+        int i = line.readerIndex();
+        int end = i + n;
+        while (end > i && Character.isWhitespace(line.getByte(end - 1))) {
+            end--;
+        }
+        while (i < end && Character.isWhitespace(line.getByte(i))) {
+            i++;
+        }
+        return end - i == 4 && line.getByte(i) == 'p' && line.getByte(i + 1) == 'i' && line.getByte(i + 2) == 'n'
+                && line.getByte(i + 3) == 'g';
+    }
+}
