@@ -3,9 +3,8 @@ package io.tether.core.close;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Errors;
-import org.junit.jupiter.api.Assumptions;
+import io.tether.testkit.Requires;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class CloseClassifierTest {
 
     @Test
+    @Requires(nativeEpoll = true) // Errors.newIOException needs the native library
     void timeoutOnAWriteIsAUserTimeoutEvenWithKeepaliveOn() {
-        Assumptions.assumeTrue(Epoll.isAvailable(), "native epoll errors need the native library");
         // EmbeddedChannel has no TCP_INFO, like a socket Netty already closed.
         EmbeddedChannel ch = new EmbeddedChannel();
         Throwable timedOut = Errors.newIOException("writevAddresses(..)", -110);
