@@ -3,6 +3,8 @@ package io.tether.client;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.tether.client.internal.ClientConnection;
 import io.tether.client.internal.ClientSession;
 import io.tether.client.internal.ClientTransport;
@@ -148,8 +150,12 @@ public final class TetherClient implements AutoCloseable {
 
     /**
      * Closes: a CLOSE frame (reason {@code closed by client}) goes to the server, queued messages fail
-     * with {@link ClientClosedException}, the state becomes CLOSED. Waits up to one second for the
-     * socket to close unless called on the client's own event loop. Idempotent.
+     * with {@link ClientClosedException}, the state becomes CLOSED. Called from an application
+     * thread, waits up to one second for the socket to close. Never waits on an event-loop thread:
+     * on the client's own loop it is CLOSED before this returns; on any other loop (another loop of a
+     * shared group, another client's or a server's) the close is handed to the client's loop and
+     * this returns at once, so a handler or listener may close any client. May be called from any
+     * thread. Idempotent.
      */
     @Override
     public void close() {
@@ -163,7 +169,11 @@ public final class TetherClient implements AutoCloseable {
         } else {
             try {
                 loop.execute(shut);
-                done.await(1, TimeUnit.SECONDS);
+                if (!onEventLoopThread()) {
+                    // Blocking a loop here would stall every channel on it, and two loops closing
+                    // each other's clients would each wait for the other.
+                    done.await(1, TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RejectedExecutionException e) {
@@ -171,6 +181,24 @@ public final class TetherClient implements AutoCloseable {
             }
         }
         releaseGroup();
+    }
+
+    /**
+     * True on a Netty event-loop thread: any loop of this client's group, or a loop of any other
+     * group (Netty maps each loop's thread to its executor). Not merely any FastThreadLocalThread:
+     * the DNS helpers and applications' own pools made with Netty's thread factory are not loops,
+     * and callers there get the documented wait.
+     */
+    private boolean onEventLoopThread() {
+        if (ThreadExecutorMap.currentExecutor() != null) {
+            return true;
+        }
+        for (EventExecutor e : group) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** ON_USE mode: a send is waiting for a connection. */
