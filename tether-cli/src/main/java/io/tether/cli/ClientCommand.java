@@ -82,8 +82,9 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--max-queued-bytes", paramLabel = "SIZE", description = "Bytes held while disconnected (64K, 16M). Default: ${DEFAULT-VALUE}.")
     String maxQueuedBytes = "16M";
 
-    @Option(names = "--tcp-keepalive", description = "Turn on kernel TCP keepalive on the socket.")
-    boolean tcpKeepalive;
+    @Option(names = {"--open-tcp-keepalive", "--tcp-keepalive"},
+            description = "Turn on kernel TCP keepalive on the socket (the server's flag name; --tcp-keepalive is the old name, removed in the next release).")
+    boolean openTcpKeepalive;
 
     @Option(names = "--tcp-keepidle", paramLabel = "DURATION", description = "TCP_KEEPIDLE, whole seconds. Default: ${DEFAULT-VALUE}.")
     String tcpKeepIdle = "60s";
@@ -226,7 +227,7 @@ final class ClientCommand implements Callable<Integer> {
                         .multiplier(backoffMultiplier).maxAttempts(maxAttempts).jitter(j).build())
                 .maxQueuedMessages(maxQueuedMessages)
                 .maxQueuedBytes(Values.size("--max-queued-bytes", maxQueuedBytes, 0, 1L << 40))
-                .tcpKeepalive(tcpKeepalive)
+                .openTcpKeepalive(openTcpKeepalive)
                 .tcpKeepIdle(Values.duration("--tcp-keepidle", tcpKeepIdle))
                 .tcpKeepInterval(Values.duration("--tcp-keepinterval", tcpKeepInterval))
                 .tcpKeepCount(tcpKeepCount)

@@ -70,6 +70,18 @@ class ClientCommandTest {
     }
 
     @Test
+    void keepaliveFlagHasTheServersNameAndTheOldOneStillWorks() {
+        for (String flag : new String[] {"--open-tcp-keepalive", "--tcp-keepalive"}) {
+            ClientCommand cmd = new ClientCommand();
+            new CommandLine(cmd).parseArgs("127.0.0.1:9501", flag);
+            assertThat(cmd.config().openTcpKeepalive()).as(flag).isTrue();
+        }
+        ClientCommand none = new ClientCommand();
+        new CommandLine(none).parseArgs("127.0.0.1:9501");
+        assertThat(none.config().openTcpKeepalive()).isFalse();
+    }
+
+    @Test
     void refusesABadOption() {
         ClientCommand cmd = new ClientCommand();
         cmd.handleSignals = false;

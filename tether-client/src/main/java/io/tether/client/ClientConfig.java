@@ -24,8 +24,8 @@ public final class ClientConfig {
     private final Backoff backoff;
     private final int maxQueuedMessages;
     private final long maxQueuedBytes;
-    private final int maxFrameLength;
-    private final boolean tcpKeepalive;
+    private final int packageMaxLength;
+    private final boolean openTcpKeepalive;
     private final Duration tcpKeepIdle;
     private final Duration tcpKeepInterval;
     private final int tcpKeepCount;
@@ -43,8 +43,8 @@ public final class ClientConfig {
         backoff = b.backoff;
         maxQueuedMessages = b.maxQueuedMessages;
         maxQueuedBytes = b.maxQueuedBytes;
-        maxFrameLength = b.maxFrameLength;
-        tcpKeepalive = b.tcpKeepalive;
+        packageMaxLength = b.packageMaxLength;
+        openTcpKeepalive = b.openTcpKeepalive;
         tcpKeepIdle = b.tcpKeepIdle;
         tcpKeepInterval = b.tcpKeepInterval;
         tcpKeepCount = b.tcpKeepCount;
@@ -69,8 +69,8 @@ public final class ClientConfig {
         b.backoff = backoff;
         b.maxQueuedMessages = maxQueuedMessages;
         b.maxQueuedBytes = maxQueuedBytes;
-        b.maxFrameLength = maxFrameLength;
-        b.tcpKeepalive = tcpKeepalive;
+        b.packageMaxLength = packageMaxLength;
+        b.openTcpKeepalive = openTcpKeepalive;
         b.tcpKeepIdle = tcpKeepIdle;
         b.tcpKeepInterval = tcpKeepInterval;
         b.tcpKeepCount = tcpKeepCount;
@@ -116,13 +116,21 @@ public final class ClientConfig {
     public Backoff backoff() { return backoff; }
     public int maxQueuedMessages() { return maxQueuedMessages; }
     public long maxQueuedBytes() { return maxQueuedBytes; }
-    public int maxFrameLength() { return maxFrameLength; }
-    public boolean tcpKeepalive() { return tcpKeepalive; }
+    public int packageMaxLength() { return packageMaxLength; }
+    public boolean openTcpKeepalive() { return openTcpKeepalive; }
     public Duration tcpKeepIdle() { return tcpKeepIdle; }
     public Duration tcpKeepInterval() { return tcpKeepInterval; }
     public int tcpKeepCount() { return tcpKeepCount; }
     public Duration tcpUserTimeout() { return tcpUserTimeout; }
     public boolean resume() { return resume; }
+
+    /** @deprecated use {@link #packageMaxLength()}, the server's name; removed in the next release. */
+    @Deprecated
+    public int maxFrameLength() { return packageMaxLength(); }
+
+    /** @deprecated use {@link #openTcpKeepalive()}, the server's name; removed in the next release. */
+    @Deprecated
+    public boolean tcpKeepalive() { return openTcpKeepalive(); }
 
     @Override
     public String toString() {
@@ -130,7 +138,7 @@ public final class ClientConfig {
                 + mode.name().toLowerCase(Locale.ROOT) + ", heartbeat " + heartbeatInterval.toMillis() + " ms, ping timeout "
                 + pingTimeout.toMillis() + " ms, connect timeout " + connectTimeout.toMillis() + " ms, " + backoff
                 + ", queue " + maxQueuedMessages + " messages / " + maxQueuedBytes + " bytes, keepalive "
-                + (tcpKeepalive ? tcpKeepIdle.toSeconds() + "/" + tcpKeepInterval.toSeconds() + "/" + tcpKeepCount : "off")
+                + (openTcpKeepalive ? tcpKeepIdle.toSeconds() + "/" + tcpKeepInterval.toSeconds() + "/" + tcpKeepCount : "off")
                 + ", tcp_user_timeout " + tcpUserTimeout.toMillis() + " ms}";
     }
 
@@ -146,8 +154,8 @@ public final class ClientConfig {
         private Backoff backoff = Backoff.defaults();
         private int maxQueuedMessages = 10_000;
         private long maxQueuedBytes = 16L * 1024 * 1024;
-        private int maxFrameLength = 16 * 1024 * 1024;
-        private boolean tcpKeepalive;
+        private int packageMaxLength = 16 * 1024 * 1024;
+        private boolean openTcpKeepalive;
         private Duration tcpKeepIdle = Duration.ofSeconds(60);
         private Duration tcpKeepInterval = Duration.ofSeconds(10);
         private int tcpKeepCount = 3;
@@ -216,11 +224,30 @@ public final class ClientConfig {
         /** Most payload bytes held while disconnected ({@code max_queued_bytes}). Default 16 MiB. */
         public Builder maxQueuedBytes(long v) { maxQueuedBytes = v; return this; }
 
-        /** Largest frame payload (or line) accepted from the server; larger is a protocol error. Default 16 MiB. */
-        public Builder maxFrameLength(int v) { maxFrameLength = v; return this; }
+        /**
+         * Largest frame payload (or line) accepted from the server; larger is a protocol error
+         * ({@code package_max_length}, as on the server). Default 16 MiB.
+         */
+        public Builder packageMaxLength(int v) { packageMaxLength = v; return this; }
 
-        /** Kernel TCP keepalive (SO_KEEPALIVE) on the client's socket. Default off. */
-        public Builder tcpKeepalive(boolean v) { tcpKeepalive = v; return this; }
+        /**
+         * Largest frame payload (or line) accepted from the server.
+         *
+         * @deprecated use {@link #packageMaxLength(int)}, the server's name; removed in the next release.
+         */
+        @Deprecated
+        public Builder maxFrameLength(int v) { return packageMaxLength(v); }
+
+        /** Kernel TCP keepalive (SO_KEEPALIVE) on the client's socket ({@code open_tcp_keepalive}, as on the server). Default off. */
+        public Builder openTcpKeepalive(boolean v) { openTcpKeepalive = v; return this; }
+
+        /**
+         * Kernel TCP keepalive on the client's socket.
+         *
+         * @deprecated use {@link #openTcpKeepalive(boolean)}, the server's name; removed in the next release.
+         */
+        @Deprecated
+        public Builder tcpKeepalive(boolean v) { return openTcpKeepalive(v); }
 
         /** TCP_KEEPIDLE, whole seconds. Default 60 s. */
         public Builder tcpKeepIdle(Duration v) { tcpKeepIdle = Objects.requireNonNull(v, "tcpKeepIdle"); return this; }
@@ -261,10 +288,10 @@ public final class ClientConfig {
             if (maxQueuedBytes < 0) {
                 throw new IllegalArgumentException("maxQueuedBytes must be >= 0, got " + maxQueuedBytes);
             }
-            if (maxFrameLength < 64) {
-                throw new IllegalArgumentException("maxFrameLength must be >= 64 bytes (WELCOME must fit), got " + maxFrameLength);
+            if (packageMaxLength < 64) {
+                throw new IllegalArgumentException("packageMaxLength must be >= 64 bytes (WELCOME must fit), got " + packageMaxLength);
             }
-            if (tcpKeepalive) {
+            if (openTcpKeepalive) {
                 wholeSeconds("tcpKeepIdle", tcpKeepIdle);
                 wholeSeconds("tcpKeepInterval", tcpKeepInterval);
                 if (tcpKeepCount < 1 || tcpKeepCount > 127) {

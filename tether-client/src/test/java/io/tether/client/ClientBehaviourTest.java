@@ -265,7 +265,7 @@ class ClientBehaviourTest {
     void appliesKeepaliveAndUserTimeoutToItsOwnSocket() {
         TetherServer s = server(ServerConfig.builder(), new Echo());
         Events events = new Events();
-        TetherClient c = client(ClientConfig.builder().endpoint(ep(s)).tcpKeepalive(true).tcpKeepIdle(Duration.ofSeconds(7))
+        TetherClient c = client(ClientConfig.builder().endpoint(ep(s)).openTcpKeepalive(true).tcpKeepIdle(Duration.ofSeconds(7))
                 .tcpKeepInterval(Duration.ofSeconds(3)).tcpKeepCount(4).tcpUserTimeout(Duration.ofMillis(4500)), events);
         await().atMost(Duration.ofSeconds(5)).until(() -> c.state() == ClientState.CONNECTED);
         ClientSocketOptions o = c.socketOptions();

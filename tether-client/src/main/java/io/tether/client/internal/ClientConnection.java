@@ -63,10 +63,10 @@ public final class ClientConnection {
         ChannelPipeline p = ch.pipeline();
         p.addLast("activity", new ActivityHandler(this));
         if (config.protocol() == Protocol.FRAME) {
-            p.addLast("decoder", new FrameDecoder(config.maxFrameLength(), false));
+            p.addLast("decoder", new FrameDecoder(config.packageMaxLength(), false));
             p.addLast("encoder", FrameEncoder.INSTANCE);
         } else {
-            p.addLast("lines", new LineBasedFrameDecoder(config.maxFrameLength(), true, true));
+            p.addLast("lines", new LineBasedFrameDecoder(config.packageMaxLength(), true, true));
             p.addLast("decoder", new LineFrameDecoder());
             p.addLast("encoder", LineFrameEncoder.INSTANCE);
         }
