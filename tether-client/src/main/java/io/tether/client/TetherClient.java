@@ -1,5 +1,8 @@
 package io.tether.client;
 
+import io.netty.channel.ChannelOption;
+import io.tether.core.transport.SocketOptions;
+import io.tether.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -7,7 +10,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.tether.client.internal.ClientConnection;
 import io.tether.client.internal.ClientSession;
-import io.tether.client.internal.ClientTransport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -52,7 +54,7 @@ public final class TetherClient implements AutoCloseable {
 
     private TetherClient(Builder b) {
         this.config = Objects.requireNonNull(b.config, "config: call config(ClientConfig) on the builder");
-        ClientTransport transport = ClientTransport.get();
+        Transport transport = Transport.get();
         if (b.group != null) {
             transport.checkCompatible(b.group);
             this.group = b.group;
@@ -64,8 +66,15 @@ public final class TetherClient implements AutoCloseable {
         this.loop = group.next();
         // Resumable session state (ClientConfig.resume), or null.
         ClientSession session = config.resume() && config.protocol() == Protocol.FRAME ? new ClientSession() : null;
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.channelClass());
-        transport.apply(bootstrap, config);
+        Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
+        SocketOptions wanted = SocketOptions.of(config.openTcpKeepalive(), config.tcpKeepIdle(), config.tcpKeepInterval(),
+                config.tcpKeepCount(), config.tcpUserTimeout());
+        transport.channelOptions(wanted).forEach((k, v) -> {
+            @SuppressWarnings("unchecked")
+            ChannelOption<Object> key = (ChannelOption<Object>) k;
+            bootstrap.option(key, v);
+        });
         this.heartbeat = new HeartbeatPolicy(config, b.listener);
         this.outbox = new Outbox(config, session, this::state, this::connectOnUse);
         this.reconnector = new Reconnector(config, b.listener, loop, bootstrap, outbox, heartbeat, session,
@@ -81,7 +90,7 @@ public final class TetherClient implements AutoCloseable {
      * pass it to {@link Builder#eventLoopGroup}; the application shuts it down.
      */
     public static EventLoopGroup newEventLoopGroup(int threads) {
-        return ClientTransport.get().newGroup(threads, "tether-client");
+        return Transport.get().newGroup(threads, "tether-client");
     }
 
     /** Starts connecting (CONNECTING) and returns at once. Idempotent. */
@@ -138,9 +147,9 @@ public final class TetherClient implements AutoCloseable {
      * The keepalive options on the current connection's socket, read back from the kernel, or null
      * when not connected.
      */
-    public ClientSocketOptions socketOptions() {
+    public SocketOptions socketOptions() {
         ClientConnection c = outbox.live();
-        return c == null ? null : ClientTransport.readOptions(c.channel());
+        return c == null ? null : Transport.read(c.channel());
     }
 
     /** Messages waiting for a connection. */

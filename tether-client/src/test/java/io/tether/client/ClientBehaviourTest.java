@@ -1,5 +1,6 @@
 package io.tether.client;
 
+import io.tether.core.transport.SocketOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -268,7 +269,7 @@ class ClientBehaviourTest {
         TetherClient c = client(ClientConfig.builder().endpoint(ep(s)).openTcpKeepalive(true).tcpKeepIdle(Duration.ofSeconds(7))
                 .tcpKeepInterval(Duration.ofSeconds(3)).tcpKeepCount(4).tcpUserTimeout(Duration.ofMillis(4500)), events);
         await().atMost(Duration.ofSeconds(5)).until(() -> c.state() == ClientState.CONNECTED);
-        ClientSocketOptions o = c.socketOptions();
+        SocketOptions o = c.socketOptions();
         assertThat(o.nativeTransport()).as("epoll loads on this Linux box").isTrue();
         assertThat(o.keepAlive()).isTrue();
         assertThat(o.keepIdle()).isEqualTo(Duration.ofSeconds(7));

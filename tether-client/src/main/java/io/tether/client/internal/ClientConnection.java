@@ -136,7 +136,7 @@ public final class ClientConnection {
     }
 
     void failed(Throwable cause) {
-        CloseReason reason = CloseClassifier.classify(cause, channel, config.tcpKeepalive());
+        CloseReason reason = CloseClassifier.classify(cause, channel, config.openTcpKeepalive());
         String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         closeWith(reason, detail, reason == CloseReason.PROTOCOL_ERROR);
     }

@@ -81,7 +81,9 @@ public final class Transport {
     /** Throws, saying what to do, when {@code group} cannot run this transport's channels. */
     public void checkCompatible(EventLoopGroup group) {
         Class<? extends IoHandle> handle = epoll ? EpollIoHandle.class : NioIoHandle.class;
-        if (group.next() instanceof IoEventLoop loop && !loop.isCompatible(handle)) {
+        // Iterate rather than next(): next() would advance the group's chooser, so every client of a
+        // shared two-loop group would land on the same loop.
+        if (group.iterator().next() instanceof IoEventLoop loop && !loop.isCompatible(handle)) {
             throw new IllegalArgumentException("event loop group cannot run " + (epoll ? "epoll" : "NIO")
                     + " channels; create it with the same transport (TetherClient.newEventLoopGroup)");
         }
