@@ -54,9 +54,12 @@ final class AgentConn extends ChannelInboundHandlerAdapter {
                 channel = f.channel();
                 attempts = 0;
                 agent.connected.incrementAndGet();
-                if (!reconnect) {
-                    // A lateness-test connection speaks at once, so the server's idle clock starts
-                    // from this read even if the paced pings reach it late while thousands connect.
+                if (!reconnect || done != null) {
+                    // Every connection speaks once when first opened: a lateness-test connection so the
+                    // server's idle clock starts from this read even if the paced pings reach it late
+                    // while thousands connect; a held one because real clients say something, and the
+                    // heap of a connection that has read once is the figure that matters (Netty's
+                    // receive-buffer state, any per-connection state created on first use).
                     ping();
                 }
             }
