@@ -2,30 +2,28 @@ package io.tether.server.session;
 
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
+import io.tether.core.concurrent.SerialExecutor;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
-import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.spi.SessionConnection;
-import io.tether.core.concurrent.SerialExecutor;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * A session and its two sequence streams. Mutable state is guarded by {@code this}; the lock is
- * held only for bookkeeping, never while calling the application. Frames are written on the
- * current connection's event loop by a "pump" task, so messages queued from any thread leave in
- * sequence order, and a resume simply points the pump at the new connection from the first
- * unacknowledged message.
+ * A session: its identity, user, groups and attributes, which connection it is on, and its life
+ * (attach, detach, resume, expiry, end). A sequenced session's numbered messages are its
+ * {@link SequencedStream}. Mutable state is guarded by {@code this}; the lock is held only for
+ * bookkeeping, never while calling the application.
  */
 final class SessionImpl extends DeadlineWheel.Entry implements Session {
-    private final SessionManager mgr;
+    private final SessionManager layer;
     private final String id;
-    private final boolean sequenced;
     private final boolean resumable;
+    /** The numbered messages; null for an unsequenced session. */
+    private final SequencedStream stream;
     private final ConcurrentMap<String, Object> attributes = new ConcurrentHashMap<>();
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
     final SerialExecutor events;
@@ -35,26 +33,19 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     private volatile SessionEnd end;
 
     // guarded by this
-    private final ReplayBuffer out;
     private String tokenKey;
-    private long outSeq;
-    private long writtenSeq;
-    private long inSeq;
-    private boolean pumpScheduled;
-    private boolean ackScheduled;
     private boolean onlineFired;
     private long expiresAt;
     private CloseInfo lostWith;
     private int resumes;
 
-    SessionImpl(SessionManager mgr, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
-        this.mgr = mgr;
+    SessionImpl(SessionManager layer, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
+        this.layer = layer;
         this.id = id;
         this.conn = conn;
-        this.sequenced = sequenced;
         this.resumable = resumable;
-        this.out = new ReplayBuffer(mgr.replayMessages, mgr.replayBytes);
-        this.events = new SerialExecutor(mgr.eventExecutor);
+        this.stream = sequenced ? new SequencedStream(this, layer.replayMessages, layer.replayBytes) : null;
+        this.events = new SerialExecutor(layer.presence.executor);
     }
 
     // ------------------------------------------------------------------ Session API
@@ -75,17 +66,17 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     @Override
     public boolean bind(String user) {
-        return mgr.bind(this, user);
+        return layer.registry.bind(this, user);
     }
 
     @Override
     public boolean join(String group) {
-        return mgr.join(this, group);
+        return layer.registry.join(this, group);
     }
 
     @Override
     public boolean leave(String group) {
-        return mgr.leave(this, group);
+        return layer.registry.leave(this, group);
     }
 
     Set<String> groupSet() {
@@ -116,6 +107,11 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         return conn;
     }
 
+    /** The current connection, or null while detached or after the end. */
+    SessionConnection conn() {
+        return conn;
+    }
+
     @Override
     public boolean resumable() {
         return resumable;
@@ -128,7 +124,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     /** Messages sent and not yet acknowledged by the client. */
     synchronized int unacked() {
-        return out.size();
+        return stream == null ? 0 : stream.unacked();
     }
 
     @Override
@@ -148,38 +144,20 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     @Override
     public boolean send(byte[] message) {
-        if (!sequenced) {
-            SessionConnection c = conn;
-            if (c == null || state == State.ENDED) {
-                return false;
-            }
-            c.sendPlain(message);
-            return true;
+        if (stream != null) {
+            return stream.send(message);
         }
-        SessionConnection pumpOn = null;
-        String overflow = null;
-        synchronized (this) {
-            if (state == State.ENDED) {
-                return false;
-            }
-            if (!out.add(outSeq + 1, message)) {
-                overflow = out.describeLimit(message.length);
-            } else {
-                outSeq++;
-                if (conn != null && !pumpScheduled) {
-                    pumpScheduled = true;
-                    pumpOn = conn;
-                }
-            }
-        }
-        if (overflow != null) {
-            end(EndReason.REPLAY_OVERFLOW, overflow, null);
+        SessionConnection c = conn;
+        if (c == null || state == State.ENDED) {
             return false;
         }
-        if (pumpOn != null) {
-            schedulePump(pumpOn);
-        }
+        c.sendPlain(message);
         return true;
+    }
+
+    /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
+    byte[] onFrame(SessionConnection c, Frame f) {
+        return stream == null ? null : stream.onFrame(c, f);
     }
 
     @Override
@@ -188,91 +166,12 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         return "session " + id + (u == null ? "" : " (user " + u + ")");
     }
 
-    // ------------------------------------------------------------------ sequencing
-
-    private void schedulePump(SessionConnection c) {
-        c.executor().execute(() -> pump(c));
-    }
-
-    /** On {@code c}'s event loop: writes every message not yet written to it, in order. */
-    private void pump(SessionConnection c) {
-        List<ReplayBuffer.Entry> batch;
-        synchronized (this) {
-            if (conn != c) {
-                return;
-            }
-            pumpScheduled = false;
-            batch = out.after(writtenSeq);
-            writtenSeq = outSeq;
-        }
-        if (!c.isOpen()) {
-            return; // closing: the messages wait in the buffer for a resume
-        }
-        for (ReplayBuffer.Entry e : batch) {
-            c.write(new Frame.SeqData(e.seq(), e.payload()));
-        }
-        c.flush();
-    }
-
-    /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
-    byte[] onFrame(SessionConnection c, Frame f) {
-        if (f instanceof Frame.Ack a) {
-            synchronized (this) {
-                if (conn != c) {
-                    return null;
-                }
-                if (a.seq() > outSeq) {
-                    throw new ProtocolException("ACK " + a.seq() + " for messages never sent (last sent " + outSeq + ")");
-                }
-                out.dropThrough(a.seq());
-            }
-            return null;
-        }
-        Frame.SeqData d = (Frame.SeqData) f;
-        boolean ackNow;
-        byte[] deliver = null;
-        synchronized (this) {
-            if (conn != c || state != State.ATTACHED) {
-                return null; // a connection this session has left: the client resends on its new one
-            }
-            if (d.seq() > inSeq + 1) {
-                throw new ProtocolException("SEQ_DATA " + d.seq() + " after " + inSeq + ": sequence numbers must not skip");
-            }
-            if (d.seq() == inSeq + 1) {
-                inSeq = d.seq();
-                deliver = d.payload();
-            }
-            ackNow = !ackScheduled;
-            ackScheduled = true;
-        }
-        if (ackNow) {
-            // Runs after the current read batch: one ACK covers every message of the batch.
-            c.executor().execute(() -> flushAck(c));
-        }
-        return deliver;
-    }
-
-    private void flushAck(SessionConnection c) {
-        long seq;
-        synchronized (this) {
-            ackScheduled = false;
-            if (conn != c) {
-                return;
-            }
-            seq = inSeq;
-        }
-        if (c.isOpen()) {
-            c.write(new Frame.Ack(seq));
-            c.flush();
-        }
-    }
-
     // ------------------------------------------------------------------ lifecycle
 
     /** Registers the first token (under the lock, so an end cannot leave it behind). */
     synchronized void issueToken(String key) {
         tokenKey = key;
-        mgr.tokens.put(key, this);
+        layer.tokens.put(key, this);
     }
 
     /** What a resume attempt came to. */
@@ -282,7 +181,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     /**
      * The client is back on {@code c} with a token that was claimed for this session, having
      * received up to {@code receivedSeq}. Moves the session there, rotates the token, and sets the
-     * pump to replay everything after {@code receivedSeq}.
+     * stream to replay everything after {@code receivedSeq}.
      */
     Resume resume(SessionConnection c, long receivedSeq, String newTokenKey) {
         SessionConnection previous;
@@ -291,23 +190,19 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             if (state == State.ENDED) {
                 return new Resume(null, 0, "the session has ended");
             }
-            long acked = outSeq - out.size();
-            if (receivedSeq < acked || receivedSeq > outSeq) {
+            String refusal = stream.refusal(receivedSeq);
+            if (refusal != null) {
                 // Put the token back: this is the owner with a confused client, not an attacker.
-                mgr.tokens.put(tokenKey, this);
-                return new Resume(null, 0, "received seq " + receivedSeq + " is outside " + acked + ".." + outSeq);
+                layer.tokens.put(tokenKey, this);
+                return new Resume(null, 0, refusal);
             }
             previous = conn;
             conn = c;
             state = State.ATTACHED;
-            out.dropThrough(receivedSeq);
-            writtenSeq = receivedSeq;
-            pumpScheduled = true;
-            ackScheduled = false;
+            in = stream.resumeFrom(receivedSeq);
             tokenKey = newTokenKey;
-            mgr.tokens.put(newTokenKey, this);
+            layer.tokens.put(newTokenKey, this);
             resumes++;
-            in = inSeq;
         }
         return new Resume(previous, in, null); // the pump starts once the WELCOME is out
     }
@@ -323,12 +218,12 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             onlineFired = true;
         }
         if (resumed) {
-            pump(c);
+            stream.pump(c);
         }
         if (first) {
-            mgr.fireOnline(this, c);
+            layer.presence.online(this, c);
         } else {
-            mgr.fireResumed(this, c);
+            layer.presence.resumed(this, c);
         }
     }
 
@@ -344,14 +239,13 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
                 conn = null;
                 state = State.DETACHED;
                 lostWith = info;
-                expiresAt = System.nanoTime() + mgr.windowNanos;
-                pumpScheduled = false;
-                ackScheduled = false;
+                expiresAt = System.nanoTime() + layer.windowNanos;
+                stream.detached();
             }
         }
         if (detach) {
-            mgr.timer.schedule(this, expiresAt);
-            mgr.fireDetached(this, info);
+            layer.timer.schedule(this, expiresAt);
+            layer.presence.detached(this, info);
             return;
         }
         if (closeFrame) {
@@ -392,7 +286,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             }
             lost = lostWith;
         }
-        end(EndReason.EXPIRED, "no resume within " + mgr.windowNanos / 1_000_000 + " ms after " + lost, lost);
+        end(EndReason.EXPIRED, "no resume within " + layer.windowNanos / 1_000_000 + " ms after " + lost, lost);
         return DeadlineWheel.NONE;
     }
 
@@ -413,16 +307,18 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             e = new SessionEnd(reason, detail, lastClose != null ? lastClose : lostWith);
             end = e;
             if (tokenKey != null) {
-                mgr.tokens.remove(tokenKey, this);
+                layer.tokens.revoke(tokenKey, this);
             }
-            out.clear();
+            if (stream != null) {
+                stream.clear();
+            }
         }
-        mgr.unregister(this);
+        layer.registry.unregister(this);
         if (c != null) {
             CloseReason cr = reason == EndReason.SHUTDOWN ? CloseReason.SHUTDOWN : CloseReason.CLOSED_BY_SERVER;
             c.close(cr, "session " + reason.text() + (detail.isEmpty() ? "" : ": " + detail), reason.wireCode());
         }
-        mgr.fireOffline(this, e);
+        layer.presence.offline(this, e);
         return true;
     }
 }
