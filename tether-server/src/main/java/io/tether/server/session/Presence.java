@@ -50,8 +50,7 @@ final class Presence {
             for (PresenceListener l : listeners) {
                 call(s, "onOffline", () -> l.onOffline(s, end));
             }
-            s.attributes().clear();
-            s.groupSet().clear();
+            s.clearState();
         });
     }
 

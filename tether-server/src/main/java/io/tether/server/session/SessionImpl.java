@@ -14,37 +14,40 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * A session: its identity, user, groups and attributes, which connection it is on, and its life
- * (attach, detach, resume, expiry, end). A sequenced session's numbered messages are its
- * {@link SequencedStream}. Mutable state is guarded by {@code this}; the lock is held only for
- * bookkeeping, never while calling the application.
+ * (attach, detach, resume, expiry, end). Mutable state is guarded by {@code this}; the lock is held
+ * only for bookkeeping, never while calling the application.
+ *
+ * <p>Parts a session may never use are created on first use, so an idle line session is this one
+ * object: the attributes map on the first {@link #attributes()}, the group set on the first join.
+ * A sequenced session has its {@link SequencedStream} and a resumable one its {@link ResumeState}
+ * from the start; other sessions never have them.
  */
-final class SessionImpl extends DeadlineWheel.Entry implements Session {
+final class SessionImpl implements Session {
     private final SessionManager layer;
     private final String id;
-    private final boolean resumable;
     /** The numbered messages; null for an unsequenced session. */
     private final SequencedStream stream;
-    private final ConcurrentMap<String, Object> attributes = new ConcurrentHashMap<>();
-    private final Set<String> groups = ConcurrentHashMap.newKeySet();
+    /** Token, resume count, detach time; null unless resumable. */
+    private final ResumeState resume;
     final SerialExecutor events;
+    /** Created on first use ({@link #attributes()}); never reset to null. */
+    private volatile ConcurrentMap<String, Object> attributes;
+    /** Created on the first join; never reset to null. */
+    private volatile Set<String> groups;
     private volatile String userId;
     private volatile State state = State.ATTACHED;
     private volatile SessionConnection conn;
     private volatile SessionEnd end;
 
     // guarded by this
-    private String tokenKey;
     private boolean onlineFired;
-    private long expiresAt;
-    private CloseInfo lostWith;
-    private int resumes;
 
     SessionImpl(SessionManager layer, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
         this.layer = layer;
         this.id = id;
         this.conn = conn;
-        this.resumable = resumable;
         this.stream = sequenced ? new SequencedStream(this, layer.replayMessages, layer.replayBytes) : null;
+        this.resume = resumable ? new ResumeState(this) : null;
         this.events = new SerialExecutor(layer.presence.executor);
     }
 
@@ -79,18 +82,55 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         return layer.registry.leave(this, group);
     }
 
+    /** The group set, or null before the first join. */
     Set<String> groupSet() {
         return groups;
     }
 
+    /** The group set, created if this is the first join. */
+    Set<String> groupSetForJoin() {
+        Set<String> g = groups;
+        if (g == null) {
+            synchronized (this) {
+                g = groups;
+                if (g == null) {
+                    groups = g = ConcurrentHashMap.newKeySet();
+                }
+            }
+        }
+        return g;
+    }
+
     @Override
     public Set<String> groups() {
-        return Set.copyOf(groups);
+        Set<String> g = groups;
+        return g == null ? Set.of() : Set.copyOf(g);
     }
 
     @Override
     public ConcurrentMap<String, Object> attributes() {
-        return attributes;
+        ConcurrentMap<String, Object> a = attributes;
+        if (a == null) {
+            synchronized (this) {
+                a = attributes;
+                if (a == null) {
+                    attributes = a = new ConcurrentHashMap<>();
+                }
+            }
+        }
+        return a;
+    }
+
+    /** After the offline event: clears the attributes and groups (those that exist). */
+    void clearState() {
+        ConcurrentMap<String, Object> a = attributes;
+        if (a != null) {
+            a.clear();
+        }
+        Set<String> g = groups;
+        if (g != null) {
+            g.clear();
+        }
     }
 
     @Override
@@ -114,12 +154,12 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     @Override
     public boolean resumable() {
-        return resumable;
+        return resume != null;
     }
 
     @Override
     public synchronized int resumes() {
-        return resumes;
+        return resume == null ? 0 : resume.resumes;
     }
 
     /** Messages sent and not yet acknowledged by the client. */
@@ -170,7 +210,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     /** Registers the first token (under the lock, so an end cannot leave it behind). */
     synchronized void issueToken(String key) {
-        tokenKey = key;
+        resume.tokenKey = key;
         layer.tokens.put(key, this);
     }
 
@@ -193,16 +233,16 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             String refusal = stream.refusal(receivedSeq);
             if (refusal != null) {
                 // Put the token back: this is the owner with a confused client, not an attacker.
-                layer.tokens.put(tokenKey, this);
+                layer.tokens.put(resume.tokenKey, this);
                 return new Resume(null, 0, refusal);
             }
             previous = conn;
             conn = c;
             state = State.ATTACHED;
             in = stream.resumeFrom(receivedSeq);
-            tokenKey = newTokenKey;
+            resume.tokenKey = newTokenKey;
             layer.tokens.put(newTokenKey, this);
-            resumes++;
+            resume.resumes++;
         }
         return new Resume(previous, in, null); // the pump starts once the WELCOME is out
     }
@@ -230,21 +270,22 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
     /** Connection {@code c} is gone. Detach (abnormal loss of a resumable session) or end. */
     void connectionLost(SessionConnection c, CloseInfo info, boolean closeFrame) {
         boolean detach;
+        long expiresAt = 0;
         synchronized (this) {
             if (conn != c || state != State.ATTACHED) {
                 return; // taken over by a resume, or already ended
             }
-            detach = !closeFrame && resumable && detachable(info.reason());
+            detach = !closeFrame && resume != null && detachable(info.reason());
             if (detach) {
                 conn = null;
                 state = State.DETACHED;
-                lostWith = info;
-                expiresAt = System.nanoTime() + layer.windowNanos;
+                resume.lostWith = info;
+                resume.expiresAt = expiresAt = System.nanoTime() + layer.windowNanos;
                 stream.detached();
             }
         }
         if (detach) {
-            layer.timer.schedule(this, expiresAt);
+            layer.timer.schedule(resume, expiresAt);
             layer.presence.detached(this, info);
             return;
         }
@@ -270,21 +311,17 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         }
     }
 
-    /** The expiry wheel reached this session. */
-    static long onExpiryDue(SessionImpl s, long now) {
-        return s.expiryDue(now);
-    }
-
-    private long expiryDue(long now) {
+    /** The expiry wheel reached this session: ends it if it is still detached and due. */
+    long expiryDue(long now) {
         CloseInfo lost;
         synchronized (this) {
             if (state != State.DETACHED) {
                 return DeadlineWheel.NONE;
             }
-            if (now - expiresAt < 0) {
-                return expiresAt;
+            if (now - resume.expiresAt < 0) {
+                return resume.expiresAt;
             }
-            lost = lostWith;
+            lost = resume.lostWith;
         }
         end(EndReason.EXPIRED, "no resume within " + layer.windowNanos / 1_000_000 + " ms after " + lost, lost);
         return DeadlineWheel.NONE;
@@ -304,10 +341,11 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             state = State.ENDED;
             c = conn;
             conn = null;
-            e = new SessionEnd(reason, detail, lastClose != null ? lastClose : lostWith);
+            CloseInfo last = lastClose != null ? lastClose : resume != null ? resume.lostWith : null;
+            e = new SessionEnd(reason, detail, last);
             end = e;
-            if (tokenKey != null) {
-                layer.tokens.revoke(tokenKey, this);
+            if (resume != null && resume.tokenKey != null) {
+                layer.tokens.revoke(resume.tokenKey, this);
             }
             if (stream != null) {
                 stream.clear();

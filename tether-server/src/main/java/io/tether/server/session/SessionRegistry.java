@@ -63,8 +63,11 @@ final class SessionRegistry {
     void unregister(SessionImpl s) {
         byId.remove(s.id(), s);
         unbind(s);
-        for (String g : s.groupSet()) {
-            removeFromGroup(s, g);
+        Set<String> joined = s.groupSet();
+        if (joined != null) {
+            for (String g : joined) {
+                removeFromGroup(s, g);
+            }
         }
     }
 
@@ -197,7 +200,7 @@ final class SessionRegistry {
 
     boolean join(SessionImpl s, String group) {
         Objects.requireNonNull(group, "group");
-        if (s.isEnded() || !s.groupSet().add(group)) {
+        if (s.isEnded() || !s.groupSetForJoin().add(group)) {
             return false;
         }
         groups.compute(group, (k, set) -> {
@@ -213,7 +216,8 @@ final class SessionRegistry {
     }
 
     boolean leave(SessionImpl s, String group) {
-        if (!s.groupSet().remove(group)) {
+        Set<String> joined = s.groupSet();
+        if (joined == null || !joined.remove(group)) {
             return false;
         }
         removeFromGroup(s, group);
