@@ -2,12 +2,12 @@ package io.tether.server.session;
 
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
-import io.tether.core.concurrent.SerialExecutor;
 import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Connection;
 import io.tether.server.spi.SessionConnection;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -29,7 +29,6 @@ final class SessionImpl implements Session {
     private final SequencedStream stream;
     /** Token, resume count, detach time; null unless resumable. */
     private final ResumeState resume;
-    final SerialExecutor events;
     /** Created on first use ({@link #attributes()}); never reset to null. */
     private volatile ConcurrentMap<String, Object> attributes;
     /** Created on the first join; never reset to null. */
@@ -41,6 +40,10 @@ final class SessionImpl implements Session {
 
     // guarded by this
     private boolean onlineFired;
+    /** Presence: an event of this session is being delivered (owned by {@link Presence}). */
+    boolean eventsRunning;
+    /** Presence: events raised meanwhile, created when two meet (owned by {@link Presence}). */
+    ArrayDeque<Runnable> eventsQueued;
 
     SessionImpl(SessionManager layer, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
         this.layer = layer;
@@ -48,7 +51,6 @@ final class SessionImpl implements Session {
         this.conn = conn;
         this.stream = sequenced ? new SequencedStream(this, layer.replayMessages, layer.replayBytes) : null;
         this.resume = resumable ? new ResumeState(this) : null;
-        this.events = new SerialExecutor(layer.presence.executor);
     }
 
     // ------------------------------------------------------------------ Session API
