@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class SessionImpl implements Session {
     private final SessionManager layer;
-    private final String id;
+    /** The id's number: {@link #id()} is {@code "s" + number}, made when asked for. */
+    private final long number;
     /** The numbered messages; null for an unsequenced session. */
     private final SequencedStream stream;
     /** Token, resume count, detach time; null unless resumable. */
@@ -45,9 +46,9 @@ final class SessionImpl implements Session {
     /** Presence: events raised meanwhile, created when two meet (owned by {@link Presence}). */
     ArrayDeque<Runnable> eventsQueued;
 
-    SessionImpl(SessionManager layer, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
+    SessionImpl(SessionManager layer, long number, SessionConnection conn, boolean sequenced, boolean resumable) {
         this.layer = layer;
-        this.id = id;
+        this.number = number;
         this.conn = conn;
         this.stream = sequenced ? new SequencedStream(this, layer.replayMessages, layer.replayBytes) : null;
         this.resume = resumable ? new ResumeState(this) : null;
@@ -57,7 +58,12 @@ final class SessionImpl implements Session {
 
     @Override
     public String id() {
-        return id;
+        return "s" + number;
+    }
+
+    /** The number in the id, the registry's key. */
+    long number() {
+        return number;
     }
 
     @Override
@@ -205,7 +211,7 @@ final class SessionImpl implements Session {
     @Override
     public String toString() {
         String u = userId;
-        return "session " + id + (u == null ? "" : " (user " + u + ")");
+        return "session s" + number + (u == null ? "" : " (user " + u + ")");
     }
 
     // ------------------------------------------------------------------ lifecycle

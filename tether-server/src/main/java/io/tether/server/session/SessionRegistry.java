@@ -16,11 +16,14 @@ import java.util.function.Consumer;
  * Who is where: the live sessions by id and by connection, the users they are bound to (under the
  * duplicate policy) and the groups they joined, with the look-ups and fan-out sends of
  * {@link Sessions}. Thread safe; binds are serialized by one lock so the policy sees every bind.
+ *
+ * <p>Sessions and connections are indexed by number ({@code "s17"} is 17) in
+ * {@link ConcurrentLongMap}s: no node or boxed key per session.
  */
 final class SessionRegistry {
     private final DuplicatePolicy policy;
-    private final Map<String, SessionImpl> byId = new ConcurrentHashMap<>();
-    private final Map<Long, SessionImpl> byConnection = new ConcurrentHashMap<>();
+    private final ConcurrentLongMap<SessionImpl> byId = new ConcurrentLongMap<>();
+    private final ConcurrentLongMap<SessionImpl> byConnection = new ConcurrentLongMap<>();
     /** User to sessions, in bind order; the lists are replaced, never changed, under {@link #bindLock}. */
     private final Map<String, List<SessionImpl>> users = new ConcurrentHashMap<>();
     private final Map<String, Set<SessionImpl>> groups = new ConcurrentHashMap<>();
@@ -33,14 +36,14 @@ final class SessionRegistry {
 
     // ------------------------------------------------------------------ sessions and connections
 
-    /** A fresh session id. */
-    String nextId() {
-        return "s" + nextId.getAndIncrement();
+    /** The number of a fresh session id. */
+    long nextId() {
+        return nextId.getAndIncrement();
     }
 
     /** A new session on connection {@code c}. */
     void add(SessionImpl s, SessionConnection c) {
-        byId.put(s.id(), s);
+        byId.put(s.number(), s);
         byConnection.put(c.id(), s);
     }
 
@@ -61,7 +64,7 @@ final class SessionRegistry {
 
     /** Takes an ended session out of every registry (its connection mapping goes when the connection closes). */
     void unregister(SessionImpl s) {
-        byId.remove(s.id(), s);
+        byId.remove(s.number(), s);
         unbind(s);
         Set<String> joined = s.groupSet();
         if (joined != null) {
@@ -73,13 +76,26 @@ final class SessionRegistry {
 
     /** Calls {@code action} for each live session. */
     void forEach(Consumer<SessionImpl> action) {
-        byId.values().forEach(action);
+        byId.forEach(action);
     }
 
     // ------------------------------------------------------------------ look-ups and fan-out
 
     Session get(String sessionId) {
-        return byId.get(sessionId);
+        long n = number(sessionId);
+        return n < 0 ? null : byId.get(n);
+    }
+
+    /** 17 for {@code "s17"}; -1 for anything that is not an id as {@link SessionImpl#id()} writes it. */
+    private static long number(String id) {
+        if (id.length() < 2 || id.charAt(0) != 's' || id.charAt(1) < '1' || id.charAt(1) > '9') {
+            return -1;
+        }
+        try {
+            return Long.parseLong(id, 1, id.length(), 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     Session ofUser(String userId) {
@@ -120,7 +136,13 @@ final class SessionRegistry {
     }
 
     int broadcast(byte[] message) {
-        return sendAll(byId.values(), message);
+        int[] n = {0};
+        byId.forEach(s -> {
+            if (s.send(message)) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
     private static int sendAll(Collection<SessionImpl> targets, byte[] message) {
