@@ -39,7 +39,7 @@ final class ConnectionHooks implements SessionLayer {
         byte[] newToken = null;
         if (resumable) {
             newToken = ResumeTokens.next();
-            s.issueToken(ResumeTokens.key(newToken));
+            s.resumption().issue(ResumeTokens.key(newToken));
         }
         if (conn.welcome(welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED))) {
             s.welcomed(conn, false);
@@ -53,7 +53,8 @@ final class ConnectionHooks implements SessionLayer {
             return;
         }
         byte[] newToken = ResumeTokens.next();
-        SessionImpl.Resume r = s.resume(conn, Math.max(0, hello.receivedSeq()), ResumeTokens.key(newToken));
+        Resumption.Outcome r = s.resumption().resume(conn, Math.max(0, hello.receivedSeq()),
+                ResumeTokens.key(newToken));
         if (r.refusal() != null) {
             refuse(conn, r.refusal());
             return;

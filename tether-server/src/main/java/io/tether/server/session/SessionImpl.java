@@ -2,7 +2,6 @@ package io.tether.server.session;
 
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
-import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Connection;
 import io.tether.server.spi.SessionConnection;
@@ -14,12 +13,12 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * A session: its identity, user, groups and attributes, which connection it is on, and its life
- * (attach, detach, resume, expiry, end). Mutable state is guarded by {@code this}; the lock is held
- * only for bookkeeping, never while calling the application.
+ * (online, detach, end; a resume is its {@link Resumption}'s). Mutable state is guarded by
+ * {@code this}; the lock is held only for bookkeeping, never while calling the application.
  *
  * <p>Parts a session may never use are created on first use, so an idle line session is this one
  * object: the attributes map on the first {@link #attributes()}, the group set on the first join.
- * A sequenced session has its {@link SequencedStream} and a resumable one its {@link ResumeState}
+ * A sequenced session has its {@link SequencedStream} and a resumable one its {@link Resumption}
  * from the start; other sessions never have them.
  */
 final class SessionImpl implements Session {
@@ -28,8 +27,8 @@ final class SessionImpl implements Session {
     private final long number;
     /** The numbered messages; null for an unsequenced session. */
     private final SequencedStream stream;
-    /** Token, resume count, detach time; null unless resumable. */
-    private final ResumeState resume;
+    /** Token, resume, expiry; null unless resumable. */
+    private final Resumption resumption;
     /** Created on first use ({@link #attributes()}); never reset to null. */
     private volatile ConcurrentMap<String, Object> attributes;
     /** Created on the first join; never reset to null. */
@@ -51,7 +50,7 @@ final class SessionImpl implements Session {
         this.number = number;
         this.conn = conn;
         this.stream = sequenced ? new SequencedStream(this, layer.replayMessages, layer.replayBytes) : null;
-        this.resume = resumable ? new ResumeState(this) : null;
+        this.resumption = resumable ? new Resumption(this, layer) : null;
     }
 
     // ------------------------------------------------------------------ Session API
@@ -160,14 +159,24 @@ final class SessionImpl implements Session {
         return conn;
     }
 
+    /** The numbered messages, or null for an unsequenced session. */
+    SequencedStream stream() {
+        return stream;
+    }
+
+    /** How it resumes, or null when it cannot. */
+    Resumption resumption() {
+        return resumption;
+    }
+
     @Override
     public boolean resumable() {
-        return resume != null;
+        return resumption != null;
     }
 
     @Override
     public synchronized int resumes() {
-        return resume == null ? 0 : resume.resumes;
+        return resumption == null ? 0 : resumption.resumes();
     }
 
     /** Messages sent and not yet acknowledged by the client. */
@@ -216,43 +225,15 @@ final class SessionImpl implements Session {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Registers the first token (under the lock, so an end cannot leave it behind). */
-    synchronized void issueToken(String key) {
-        resume.tokenKey = key;
-        layer.tokens.put(key, this);
-    }
-
-    /** What a resume attempt came to. */
-    record Resume(SessionConnection previous, long inSeq, String refusal) {
-    }
-
     /**
-     * The client is back on {@code c} with a token that was claimed for this session, having
-     * received up to {@code receivedSeq}. Moves the session there, rotates the token, and sets the
-     * stream to replay everything after {@code receivedSeq}.
+     * A resume moves the session onto {@code c}; returns the connection it was on, or null. Caller
+     * holds the lock.
      */
-    Resume resume(SessionConnection c, long receivedSeq, String newTokenKey) {
-        SessionConnection previous;
-        long in;
-        synchronized (this) {
-            if (state == State.ENDED) {
-                return new Resume(null, 0, "the session has ended");
-            }
-            String refusal = stream.refusal(receivedSeq);
-            if (refusal != null) {
-                // Put the token back: this is the owner with a confused client, not an attacker.
-                layer.tokens.put(resume.tokenKey, this);
-                return new Resume(null, 0, refusal);
-            }
-            previous = conn;
-            conn = c;
-            state = State.ATTACHED;
-            in = stream.resumeFrom(receivedSeq);
-            resume.tokenKey = newTokenKey;
-            layer.tokens.put(newTokenKey, this);
-            resume.resumes++;
-        }
-        return new Resume(previous, in, null); // the pump starts once the WELCOME is out
+    SessionConnection attachTo(SessionConnection c) {
+        SessionConnection previous = conn;
+        conn = c;
+        state = State.ATTACHED;
+        return previous;
     }
 
     /** The WELCOME went out on {@code c} (on its loop): start the replay, tell the listeners. */
@@ -283,17 +264,16 @@ final class SessionImpl implements Session {
             if (conn != c || state != State.ATTACHED) {
                 return; // taken over by a resume, or already ended
             }
-            detach = !closeFrame && resume != null && detachable(info.reason());
+            detach = !closeFrame && resumption != null && Resumption.survives(info.reason());
             if (detach) {
                 conn = null;
                 state = State.DETACHED;
-                resume.lostWith = info;
-                resume.expiresAt = expiresAt = System.nanoTime() + layer.windowNanos;
+                expiresAt = resumption.detached(info);
                 stream.detached();
             }
         }
         if (detach) {
-            layer.timer.schedule(resume, expiresAt);
+            layer.timer.schedule(resumption, expiresAt);
             layer.presence.detached(this, info);
             return;
         }
@@ -306,33 +286,6 @@ final class SessionImpl implements Session {
         } else {
             end(EndReason.LOST, info.toString(), info);
         }
-    }
-
-    /** Losses a client may come back from: anything the network or the peer's death causes. */
-    private static boolean detachable(CloseReason r) {
-        switch (r) {
-            case PEER_CLOSED: case PEER_RESET: case IDLE_TIMEOUT: case KEEPALIVE_TIMEOUT: case USER_TIMEOUT:
-            case PING_TIMEOUT: case UNREACHABLE: case ERROR:
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    /** The expiry wheel reached this session: ends it if it is still detached and due. */
-    long expiryDue(long now) {
-        CloseInfo lost;
-        synchronized (this) {
-            if (state != State.DETACHED) {
-                return DeadlineWheel.NONE;
-            }
-            if (now - resume.expiresAt < 0) {
-                return resume.expiresAt;
-            }
-            lost = resume.lostWith;
-        }
-        end(EndReason.EXPIRED, "no resume within " + layer.windowNanos / 1_000_000 + " ms after " + lost, lost);
-        return DeadlineWheel.NONE;
     }
 
     /**
@@ -349,12 +302,9 @@ final class SessionImpl implements Session {
             state = State.ENDED;
             c = conn;
             conn = null;
-            CloseInfo last = lastClose != null ? lastClose : resume != null ? resume.lostWith : null;
-            e = new SessionEnd(reason, detail, last);
+            CloseInfo lostWith = resumption == null ? null : resumption.ended();
+            e = new SessionEnd(reason, detail, lastClose != null ? lastClose : lostWith);
             end = e;
-            if (resume != null && resume.tokenKey != null) {
-                layer.tokens.revoke(resume.tokenKey, this);
-            }
             if (stream != null) {
                 stream.clear();
             }

@@ -37,7 +37,7 @@ class SessionLazinessTest {
         SessionImpl s = (SessionImpl) layer.of(conn);
 
         assertThat(nonNullReferenceFields(s)).containsExactlyInAnyOrder("layer", "conn", "state");
-        for (String lazy : List.of("attributes", "groups", "stream", "resume", "eventsQueued", "userId", "end")) {
+        for (String lazy : List.of("attributes", "groups", "stream", "resumption", "eventsQueued", "userId", "end")) {
             assertThat(field(s, lazy)).as(lazy).isNull();
         }
         // Asking does not create them either.
@@ -83,7 +83,7 @@ class SessionLazinessTest {
         assertThat(s.resumable()).isTrue();
         Object stream = field(s, "stream");
         assertThat(stream).isNotNull();
-        assertThat(field(s, "resume")).isNotNull();
+        assertThat(field(s, "resumption")).isNotNull();
         Object out = field(stream, "out");
         assertThat(field(out, "entries")).isNull();
         assertThat(field(s, "attributes")).isNull();
