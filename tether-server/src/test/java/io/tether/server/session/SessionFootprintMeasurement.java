@@ -62,7 +62,7 @@ class SessionFootprintMeasurement {
         List<Socket> sockets = new ArrayList<>(n);
         try {
             for (int i = 0; i < n; i++) {
-                sockets.add(new Socket("127.0.0.1", server.localAddress().getPort()));
+                sockets.add(connect(server.localAddress().getPort()));
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> server.connectionCount() == n
                     && (!sessions || server.sessions().count() == n));
@@ -75,6 +75,20 @@ class SessionFootprintMeasurement {
                 s.close();
             }
             server.close();
+        }
+    }
+
+    /** A connection; retried while the accept backlog is full (a busy machine). */
+    private static Socket connect(int port) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new Socket("127.0.0.1", port);
+            } catch (java.io.IOException e) {
+                if (attempt == 50) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
         }
     }
 
