@@ -7,6 +7,7 @@ import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Connection;
 import io.tether.server.ServerConfig;
+import io.tether.server.spi.SessionConnection;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -32,7 +33,8 @@ class SessionLazinessTest {
 
     @Test
     void anIdleLineSessionHoldsOnlyItsLayerConnectionAndState() throws Exception {
-        StubConnection conn = new StubConnection(7);
+        StubConnection stub = new StubConnection(7);
+        SessionConnection conn = stub.connection;
         layer.opened(conn); // what a line connection does when it is ready
         SessionImpl s = (SessionImpl) layer.of(conn);
 
@@ -56,7 +58,8 @@ class SessionLazinessTest {
 
     @Test
     void attributesAndGroupsAppearOnFirstUseAndStay() throws Exception {
-        StubConnection conn = new StubConnection(8);
+        StubConnection stub = new StubConnection(8);
+        SessionConnection conn = stub.connection;
         layer.opened(conn);
         SessionImpl s = (SessionImpl) layer.of(conn);
 
@@ -68,7 +71,7 @@ class SessionLazinessTest {
         assertThat(layer.members("lobby")).containsExactly(s);
 
         s.close();
-        assertThat(conn.closes).containsExactly("closed by server " + EndReason.CLOSED_BY_SERVER.wireCode());
+        assertThat(stub.closes).containsExactly("closed by server " + EndReason.CLOSED_BY_SERVER.wireCode());
         assertThat(s.attributes()).isEmpty(); // cleared after offline, the same map
         assertThat(field(s, "attributes")).isSameAs(s.attributes());
         assertThat(s.groups()).isEmpty();
@@ -77,7 +80,8 @@ class SessionLazinessTest {
 
     @Test
     void aSequencedSessionHasItsStreamAndResumeStateButNoReplayQueueUntilItSends() throws Exception {
-        StubConnection conn = new StubConnection(9);
+        StubConnection stub = new StubConnection(9);
+        SessionConnection conn = stub.connection;
         layer.hello(conn, new Frame.Hello("c", 0, null, 0), plainWelcome(9));
         SessionImpl s = (SessionImpl) layer.of(conn);
         assertThat(s.resumable()).isTrue();
@@ -90,23 +94,25 @@ class SessionLazinessTest {
 
         assertThat(s.send("one")).isTrue();
         assertThat(field(out, "entries")).isNotNull();
-        assertThat(conn.written).contains(Frame.SeqData.of(1, "one"));
+        assertThat(stub.written).contains(Frame.SeqData.of(1, "one"));
         assertThat(s.unacked()).isOne();
     }
 
     @Test
     void aPlainFrameSessionHasNoStreamAndNoResumeState() throws Exception {
-        StubConnection conn = new StubConnection(10);
+        StubConnection stub = new StubConnection(10);
+        SessionConnection conn = stub.connection;
         layer.hello(conn, new Frame.Hello("c", 0), plainWelcome(10));
         SessionImpl s = (SessionImpl) layer.of(conn);
         assertThat(nonNullReferenceFields(s)).containsExactlyInAnyOrder("layer", "conn", "state");
         assertThat(s.send("plain")).isTrue();
-        assertThat(conn.written).contains("plain");
+        assertThat(stub.written).contains("plain");
     }
 
     @Test
     void idsRoundTripAndOnlyRealIdsMatch() {
-        StubConnection conn = new StubConnection(11);
+        StubConnection stub = new StubConnection(11);
+        SessionConnection conn = stub.connection;
         layer.opened(conn);
         Session s = layer.of(conn);
         assertThat(s.id()).matches("s[1-9][0-9]*");
@@ -135,7 +141,8 @@ class SessionLazinessTest {
                 events.add("offline on " + Thread.currentThread().getName());
             }
         });
-        StubConnection conn = new StubConnection(12);
+        StubConnection stub = new StubConnection(12);
+        SessionConnection conn = stub.connection;
         Thread loop = new Thread(() -> layer.opened(conn), "loop");
         loop.start();
         assertThat(inOnline.await(5, TimeUnit.SECONDS)).isTrue();
