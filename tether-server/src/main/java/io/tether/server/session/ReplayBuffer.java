@@ -12,7 +12,8 @@ final class ReplayBuffer {
     record Entry(long seq, byte[] payload) {
     }
 
-    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    /** Created by the first message: a session that never sends has none. */
+    private ArrayDeque<Entry> entries;
     private final int maxMessages;
     private final long maxBytes;
     private long bytes;
@@ -24,8 +25,11 @@ final class ReplayBuffer {
 
     /** Appends, or returns false (appending nothing) when the message would exceed a bound. */
     boolean add(long seq, byte[] payload) {
-        if (entries.size() + 1 > maxMessages || bytes + payload.length > maxBytes) {
+        if (size() + 1 > maxMessages || bytes + payload.length > maxBytes) {
             return false;
+        }
+        if (entries == null) {
+            entries = new ArrayDeque<>();
         }
         entries.addLast(new Entry(seq, payload));
         bytes += payload.length;
@@ -34,6 +38,9 @@ final class ReplayBuffer {
 
     /** Drops every entry up to and including {@code seq} (the client acknowledged them). */
     void dropThrough(long seq) {
+        if (entries == null) {
+            return;
+        }
         Entry e;
         while ((e = entries.peekFirst()) != null && e.seq() <= seq) {
             entries.pollFirst();
@@ -44,6 +51,9 @@ final class ReplayBuffer {
     /** The entries after {@code seq}, in order. */
     List<Entry> after(long seq) {
         List<Entry> out = new ArrayList<>();
+        if (entries == null) {
+            return out;
+        }
         // Unsent entries are at the tail: walk back to the first one, then forward.
         var it = entries.descendingIterator();
         while (it.hasNext()) {
@@ -58,7 +68,7 @@ final class ReplayBuffer {
     }
 
     int size() {
-        return entries.size();
+        return entries == null ? 0 : entries.size();
     }
 
     long bytes() {
@@ -66,13 +76,13 @@ final class ReplayBuffer {
     }
 
     String describeLimit(int extraBytes) {
-        return entries.size() + 1 > maxMessages
+        return size() + 1 > maxMessages
                 ? "more than " + maxMessages + " unacknowledged messages (session_replay_buffer)"
                 : (bytes + extraBytes) + " unacknowledged bytes exceed session_replay_bytes " + maxBytes;
     }
 
     void clear() {
-        entries.clear();
+        entries = null;
         bytes = 0;
     }
 }

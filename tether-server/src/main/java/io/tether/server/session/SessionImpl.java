@@ -2,66 +2,67 @@ package io.tether.server.session;
 
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
-import io.tether.core.liveness.DeadlineWheel;
 import io.tether.core.protocol.Frame;
-import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Connection;
 import io.tether.server.spi.SessionConnection;
-import io.tether.core.concurrent.SerialExecutor;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * A session and its two sequence streams. Mutable state is guarded by {@code this}; the lock is
- * held only for bookkeeping, never while calling the application. Frames are written on the
- * current connection's event loop by a "pump" task, so messages queued from any thread leave in
- * sequence order, and a resume simply points the pump at the new connection from the first
- * unacknowledged message.
+ * A session: its identity, user, groups and attributes, which connection it is on, and its life
+ * (online, detach, end; a resume is its {@link Resumption}'s). Mutable state is guarded by
+ * {@code this}; the lock is held only for bookkeeping, never while calling the application.
+ *
+ * <p>Parts a session may never use are created on first use, so an idle line session is this one
+ * object: the attributes map on the first {@link #attributes()}, the group set on the first join.
+ * A sequenced session has its {@link SequencedStream} and a resumable one its {@link Resumption}
+ * from the start; other sessions never have them.
  */
-final class SessionImpl extends DeadlineWheel.Entry implements Session {
-    private final SessionManager mgr;
-    private final String id;
-    private final boolean sequenced;
-    private final boolean resumable;
-    private final ConcurrentMap<String, Object> attributes = new ConcurrentHashMap<>();
-    private final Set<String> groups = ConcurrentHashMap.newKeySet();
-    final SerialExecutor events;
+final class SessionImpl implements Session {
+    private final SessionManager layer;
+    /** The id's number: {@link #id()} is {@code "s" + number}, made when asked for. */
+    private final long number;
+    /** The numbered messages; null for an unsequenced session. */
+    private final SequencedStream stream;
+    /** Token, resume, expiry; null unless resumable. */
+    private final Resumption resumption;
+    /** Created on first use ({@link #attributes()}); never reset to null. */
+    private volatile ConcurrentMap<String, Object> attributes;
+    /** Created on the first join; never reset to null. */
+    private volatile Set<String> groups;
     private volatile String userId;
     private volatile State state = State.ATTACHED;
     private volatile SessionConnection conn;
     private volatile SessionEnd end;
 
     // guarded by this
-    private final ReplayBuffer out;
-    private String tokenKey;
-    private long outSeq;
-    private long writtenSeq;
-    private long inSeq;
-    private boolean pumpScheduled;
-    private boolean ackScheduled;
     private boolean onlineFired;
-    private long expiresAt;
-    private CloseInfo lostWith;
-    private int resumes;
+    /** Presence: an event of this session is being delivered (owned by {@link Presence}). */
+    boolean eventsRunning;
+    /** Presence: events raised meanwhile, created when two meet (owned by {@link Presence}). */
+    ArrayDeque<Runnable> eventsQueued;
 
-    SessionImpl(SessionManager mgr, String id, SessionConnection conn, boolean sequenced, boolean resumable) {
-        this.mgr = mgr;
-        this.id = id;
+    SessionImpl(SessionManager layer, long number, SessionConnection conn, boolean sequenced, boolean resumable) {
+        this.layer = layer;
+        this.number = number;
         this.conn = conn;
-        this.sequenced = sequenced;
-        this.resumable = resumable;
-        this.out = new ReplayBuffer(mgr.replayMessages, mgr.replayBytes);
-        this.events = new SerialExecutor(mgr.eventExecutor);
+        this.stream = sequenced ? new SequencedStream(this, layer.replayMessages, layer.replayBytes) : null;
+        this.resumption = resumable ? new Resumption(this, layer) : null;
     }
 
     // ------------------------------------------------------------------ Session API
 
     @Override
     public String id() {
-        return id;
+        return "s" + number;
+    }
+
+    /** The number in the id, the registry's key. */
+    long number() {
+        return number;
     }
 
     @Override
@@ -75,31 +76,68 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     @Override
     public boolean bind(String user) {
-        return mgr.bind(this, user);
+        return layer.registry.bind(this, user);
     }
 
     @Override
     public boolean join(String group) {
-        return mgr.join(this, group);
+        return layer.registry.join(this, group);
     }
 
     @Override
     public boolean leave(String group) {
-        return mgr.leave(this, group);
+        return layer.registry.leave(this, group);
     }
 
+    /** The group set, or null before the first join. */
     Set<String> groupSet() {
         return groups;
     }
 
+    /** The group set, created if this is the first join. */
+    Set<String> groupSetForJoin() {
+        Set<String> g = groups;
+        if (g == null) {
+            synchronized (this) {
+                g = groups;
+                if (g == null) {
+                    groups = g = ConcurrentHashMap.newKeySet();
+                }
+            }
+        }
+        return g;
+    }
+
     @Override
     public Set<String> groups() {
-        return Set.copyOf(groups);
+        Set<String> g = groups;
+        return g == null ? Set.of() : Set.copyOf(g);
     }
 
     @Override
     public ConcurrentMap<String, Object> attributes() {
-        return attributes;
+        ConcurrentMap<String, Object> a = attributes;
+        if (a == null) {
+            synchronized (this) {
+                a = attributes;
+                if (a == null) {
+                    attributes = a = new ConcurrentHashMap<>();
+                }
+            }
+        }
+        return a;
+    }
+
+    /** After the offline event: clears the attributes and groups (those that exist). */
+    void clearState() {
+        ConcurrentMap<String, Object> a = attributes;
+        if (a != null) {
+            a.clear();
+        }
+        Set<String> g = groups;
+        if (g != null) {
+            g.clear();
+        }
     }
 
     @Override
@@ -116,19 +154,34 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         return conn;
     }
 
+    /** The current connection, or null while detached or after the end. */
+    SessionConnection conn() {
+        return conn;
+    }
+
+    /** The numbered messages, or null for an unsequenced session. */
+    SequencedStream stream() {
+        return stream;
+    }
+
+    /** How it resumes, or null when it cannot. */
+    Resumption resumption() {
+        return resumption;
+    }
+
     @Override
     public boolean resumable() {
-        return resumable;
+        return resumption != null;
     }
 
     @Override
     public synchronized int resumes() {
-        return resumes;
+        return resumption == null ? 0 : resumption.resumes();
     }
 
     /** Messages sent and not yet acknowledged by the client. */
     synchronized int unacked() {
-        return out.size();
+        return stream == null ? 0 : stream.unacked();
     }
 
     @Override
@@ -148,168 +201,39 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
 
     @Override
     public boolean send(byte[] message) {
-        if (!sequenced) {
-            SessionConnection c = conn;
-            if (c == null || state == State.ENDED) {
-                return false;
-            }
-            c.sendPlain(message);
-            return true;
+        if (stream != null) {
+            return stream.send(message);
         }
-        SessionConnection pumpOn = null;
-        String overflow = null;
-        synchronized (this) {
-            if (state == State.ENDED) {
-                return false;
-            }
-            if (!out.add(outSeq + 1, message)) {
-                overflow = out.describeLimit(message.length);
-            } else {
-                outSeq++;
-                if (conn != null && !pumpScheduled) {
-                    pumpScheduled = true;
-                    pumpOn = conn;
-                }
-            }
-        }
-        if (overflow != null) {
-            end(EndReason.REPLAY_OVERFLOW, overflow, null);
+        SessionConnection c = conn;
+        if (c == null || state == State.ENDED) {
             return false;
         }
-        if (pumpOn != null) {
-            schedulePump(pumpOn);
-        }
+        c.sendPlain(message);
         return true;
+    }
+
+    /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
+    byte[] onFrame(SessionConnection c, Frame f) {
+        return stream == null ? null : stream.onFrame(c, f);
     }
 
     @Override
     public String toString() {
         String u = userId;
-        return "session " + id + (u == null ? "" : " (user " + u + ")");
-    }
-
-    // ------------------------------------------------------------------ sequencing
-
-    private void schedulePump(SessionConnection c) {
-        c.executor().execute(() -> pump(c));
-    }
-
-    /** On {@code c}'s event loop: writes every message not yet written to it, in order. */
-    private void pump(SessionConnection c) {
-        List<ReplayBuffer.Entry> batch;
-        synchronized (this) {
-            if (conn != c) {
-                return;
-            }
-            pumpScheduled = false;
-            batch = out.after(writtenSeq);
-            writtenSeq = outSeq;
-        }
-        if (!c.isOpen()) {
-            return; // closing: the messages wait in the buffer for a resume
-        }
-        for (ReplayBuffer.Entry e : batch) {
-            c.write(new Frame.SeqData(e.seq(), e.payload()));
-        }
-        c.flush();
-    }
-
-    /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
-    byte[] onFrame(SessionConnection c, Frame f) {
-        if (f instanceof Frame.Ack a) {
-            synchronized (this) {
-                if (conn != c) {
-                    return null;
-                }
-                if (a.seq() > outSeq) {
-                    throw new ProtocolException("ACK " + a.seq() + " for messages never sent (last sent " + outSeq + ")");
-                }
-                out.dropThrough(a.seq());
-            }
-            return null;
-        }
-        Frame.SeqData d = (Frame.SeqData) f;
-        boolean ackNow;
-        byte[] deliver = null;
-        synchronized (this) {
-            if (conn != c || state != State.ATTACHED) {
-                return null; // a connection this session has left: the client resends on its new one
-            }
-            if (d.seq() > inSeq + 1) {
-                throw new ProtocolException("SEQ_DATA " + d.seq() + " after " + inSeq + ": sequence numbers must not skip");
-            }
-            if (d.seq() == inSeq + 1) {
-                inSeq = d.seq();
-                deliver = d.payload();
-            }
-            ackNow = !ackScheduled;
-            ackScheduled = true;
-        }
-        if (ackNow) {
-            // Runs after the current read batch: one ACK covers every message of the batch.
-            c.executor().execute(() -> flushAck(c));
-        }
-        return deliver;
-    }
-
-    private void flushAck(SessionConnection c) {
-        long seq;
-        synchronized (this) {
-            ackScheduled = false;
-            if (conn != c) {
-                return;
-            }
-            seq = inSeq;
-        }
-        if (c.isOpen()) {
-            c.write(new Frame.Ack(seq));
-            c.flush();
-        }
+        return "session s" + number + (u == null ? "" : " (user " + u + ")");
     }
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Registers the first token (under the lock, so an end cannot leave it behind). */
-    synchronized void issueToken(String key) {
-        tokenKey = key;
-        mgr.tokens.put(key, this);
-    }
-
-    /** What a resume attempt came to. */
-    record Resume(SessionConnection previous, long inSeq, String refusal) {
-    }
-
     /**
-     * The client is back on {@code c} with a token that was claimed for this session, having
-     * received up to {@code receivedSeq}. Moves the session there, rotates the token, and sets the
-     * pump to replay everything after {@code receivedSeq}.
+     * A resume moves the session onto {@code c}; returns the connection it was on, or null. Caller
+     * holds the lock.
      */
-    Resume resume(SessionConnection c, long receivedSeq, String newTokenKey) {
-        SessionConnection previous;
-        long in;
-        synchronized (this) {
-            if (state == State.ENDED) {
-                return new Resume(null, 0, "the session has ended");
-            }
-            long acked = outSeq - out.size();
-            if (receivedSeq < acked || receivedSeq > outSeq) {
-                // Put the token back: this is the owner with a confused client, not an attacker.
-                mgr.tokens.put(tokenKey, this);
-                return new Resume(null, 0, "received seq " + receivedSeq + " is outside " + acked + ".." + outSeq);
-            }
-            previous = conn;
-            conn = c;
-            state = State.ATTACHED;
-            out.dropThrough(receivedSeq);
-            writtenSeq = receivedSeq;
-            pumpScheduled = true;
-            ackScheduled = false;
-            tokenKey = newTokenKey;
-            mgr.tokens.put(newTokenKey, this);
-            resumes++;
-            in = inSeq;
-        }
-        return new Resume(previous, in, null); // the pump starts once the WELCOME is out
+    SessionConnection attachTo(SessionConnection c) {
+        SessionConnection previous = conn;
+        conn = c;
+        state = State.ATTACHED;
+        return previous;
     }
 
     /** The WELCOME went out on {@code c} (on its loop): start the replay, tell the listeners. */
@@ -323,35 +247,34 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             onlineFired = true;
         }
         if (resumed) {
-            pump(c);
+            stream.pump(c);
         }
         if (first) {
-            mgr.fireOnline(this, c);
+            layer.presence.online(this, c);
         } else {
-            mgr.fireResumed(this, c);
+            layer.presence.resumed(this, c);
         }
     }
 
     /** Connection {@code c} is gone. Detach (abnormal loss of a resumable session) or end. */
     void connectionLost(SessionConnection c, CloseInfo info, boolean closeFrame) {
         boolean detach;
+        long expiresAt = 0;
         synchronized (this) {
             if (conn != c || state != State.ATTACHED) {
                 return; // taken over by a resume, or already ended
             }
-            detach = !closeFrame && resumable && detachable(info.reason());
+            detach = !closeFrame && resumption != null && Resumption.survives(info.reason());
             if (detach) {
                 conn = null;
                 state = State.DETACHED;
-                lostWith = info;
-                expiresAt = System.nanoTime() + mgr.windowNanos;
-                pumpScheduled = false;
-                ackScheduled = false;
+                expiresAt = resumption.detached(info);
+                stream.detached();
             }
         }
         if (detach) {
-            mgr.timer.schedule(this, expiresAt);
-            mgr.fireDetached(this, info);
+            layer.timer.schedule(resumption, expiresAt);
+            layer.presence.detached(this, info);
             return;
         }
         if (closeFrame) {
@@ -363,37 +286,6 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         } else {
             end(EndReason.LOST, info.toString(), info);
         }
-    }
-
-    /** Losses a client may come back from: anything the network or the peer's death causes. */
-    private static boolean detachable(CloseReason r) {
-        switch (r) {
-            case PEER_CLOSED: case PEER_RESET: case IDLE_TIMEOUT: case KEEPALIVE_TIMEOUT: case USER_TIMEOUT:
-            case PING_TIMEOUT: case UNREACHABLE: case ERROR:
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    /** The expiry wheel reached this session. */
-    static long onExpiryDue(SessionImpl s, long now) {
-        return s.expiryDue(now);
-    }
-
-    private long expiryDue(long now) {
-        CloseInfo lost;
-        synchronized (this) {
-            if (state != State.DETACHED) {
-                return DeadlineWheel.NONE;
-            }
-            if (now - expiresAt < 0) {
-                return expiresAt;
-            }
-            lost = lostWith;
-        }
-        end(EndReason.EXPIRED, "no resume within " + mgr.windowNanos / 1_000_000 + " ms after " + lost, lost);
-        return DeadlineWheel.NONE;
     }
 
     /**
@@ -410,19 +302,19 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             state = State.ENDED;
             c = conn;
             conn = null;
+            CloseInfo lostWith = resumption == null ? null : resumption.ended();
             e = new SessionEnd(reason, detail, lastClose != null ? lastClose : lostWith);
             end = e;
-            if (tokenKey != null) {
-                mgr.tokens.remove(tokenKey, this);
+            if (stream != null) {
+                stream.clear();
             }
-            out.clear();
         }
-        mgr.unregister(this);
+        layer.registry.unregister(this);
         if (c != null) {
             CloseReason cr = reason == EndReason.SHUTDOWN ? CloseReason.SHUTDOWN : CloseReason.CLOSED_BY_SERVER;
             c.close(cr, "session " + reason.text() + (detail.isEmpty() ? "" : ": " + detail), reason.wireCode());
         }
-        mgr.fireOffline(this, e);
+        layer.presence.offline(this, e);
         return true;
     }
 }

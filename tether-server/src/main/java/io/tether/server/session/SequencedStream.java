@@ -1,0 +1,174 @@
+package io.tether.server.session;
+
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.ProtocolException;
+import io.tether.server.session.Session.State;
+import io.tether.server.spi.SessionConnection;
+import java.util.List;
+
+/**
+ * The numbered messages of a sequenced session, both ways: what was sent and not yet acknowledged
+ * (a {@link ReplayBuffer}), the sequence counters, the "pump" that writes messages in sequence
+ * order on the current connection's event loop (so messages sent from any thread leave in order,
+ * and a resume just points the pump at the new connection), and the ACK sent once per read batch.
+ * Exists only for a sequenced session.
+ *
+ * <p>Guarded by its session's lock (the same monitor), so a resume, detach or end changes the
+ * session and its stream in one step. Methods documented "caller holds the lock" are called from
+ * the session's own locked sections.
+ */
+final class SequencedStream {
+    private final SessionImpl session;
+    private final ReplayBuffer out;
+    private long outSeq;
+    private long writtenSeq;
+    private long inSeq;
+    private boolean pumpScheduled;
+    private boolean ackScheduled;
+
+    SequencedStream(SessionImpl session, int replayMessages, long replayBytes) {
+        this.session = session;
+        this.out = new ReplayBuffer(replayMessages, replayBytes);
+    }
+
+    /** Numbers and keeps {@code message}, and starts the pump if attached. False once ended or on overflow. */
+    boolean send(byte[] message) {
+        SessionConnection pumpOn = null;
+        String overflow = null;
+        synchronized (session) {
+            if (session.state() == State.ENDED) {
+                return false;
+            }
+            if (!out.add(outSeq + 1, message)) {
+                overflow = out.describeLimit(message.length);
+            } else {
+                outSeq++;
+                SessionConnection c = session.conn();
+                if (c != null && !pumpScheduled) {
+                    pumpScheduled = true;
+                    pumpOn = c;
+                }
+            }
+        }
+        if (overflow != null) {
+            session.end(EndReason.REPLAY_OVERFLOW, overflow, null);
+            return false;
+        }
+        if (pumpOn != null) {
+            SessionConnection c = pumpOn;
+            c.executor().execute(() -> pump(c));
+        }
+        return true;
+    }
+
+    /** On {@code c}'s event loop: writes every message not yet written to it, in order. */
+    void pump(SessionConnection c) {
+        List<ReplayBuffer.Entry> batch;
+        synchronized (session) {
+            if (session.conn() != c) {
+                return;
+            }
+            pumpScheduled = false;
+            batch = out.after(writtenSeq);
+            writtenSeq = outSeq;
+        }
+        if (!c.isOpen()) {
+            return; // closing: the messages wait in the buffer for a resume
+        }
+        for (ReplayBuffer.Entry e : batch) {
+            c.write(new Frame.SeqData(e.seq(), e.payload()));
+        }
+        c.flush();
+    }
+
+    /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
+    byte[] onFrame(SessionConnection c, Frame f) {
+        if (f instanceof Frame.Ack a) {
+            synchronized (session) {
+                if (session.conn() != c) {
+                    return null;
+                }
+                if (a.seq() > outSeq) {
+                    throw new ProtocolException("ACK " + a.seq() + " for messages never sent (last sent " + outSeq + ")");
+                }
+                out.dropThrough(a.seq());
+            }
+            return null;
+        }
+        Frame.SeqData d = (Frame.SeqData) f;
+        boolean ackNow;
+        byte[] deliver = null;
+        synchronized (session) {
+            if (session.conn() != c || session.state() != State.ATTACHED) {
+                return null; // a connection this session has left: the client resends on its new one
+            }
+            if (d.seq() > inSeq + 1) {
+                throw new ProtocolException("SEQ_DATA " + d.seq() + " after " + inSeq + ": sequence numbers must not skip");
+            }
+            if (d.seq() == inSeq + 1) {
+                inSeq = d.seq();
+                deliver = d.payload();
+            }
+            ackNow = !ackScheduled;
+            ackScheduled = true;
+        }
+        if (ackNow) {
+            // Runs after the current read batch: one ACK covers every message of the batch.
+            c.executor().execute(() -> flushAck(c));
+        }
+        return deliver;
+    }
+
+    private void flushAck(SessionConnection c) {
+        long seq;
+        synchronized (session) {
+            ackScheduled = false;
+            if (session.conn() != c) {
+                return;
+            }
+            seq = inSeq;
+        }
+        if (c.isOpen()) {
+            c.write(new Frame.Ack(seq));
+            c.flush();
+        }
+    }
+
+    /** Messages sent and not yet acknowledged. Caller holds the lock. */
+    int unacked() {
+        return out.size();
+    }
+
+    /** Why a client that received up to {@code receivedSeq} cannot resume, or null if it can. Caller holds the lock. */
+    String refusal(long receivedSeq) {
+        long acked = outSeq - out.size();
+        if (receivedSeq < acked || receivedSeq > outSeq) {
+            return "received seq " + receivedSeq + " is outside " + acked + ".." + outSeq;
+        }
+        return null;
+    }
+
+    /**
+     * A resume: drops what the client has, and sets the pump to replay everything after
+     * {@code receivedSeq} once the WELCOME is out. Returns the last sequence received from the
+     * client. Caller holds the lock.
+     */
+    long resumeFrom(long receivedSeq) {
+        out.dropThrough(receivedSeq);
+        writtenSeq = receivedSeq;
+        pumpScheduled = true;
+        ackScheduled = false;
+        return inSeq;
+    }
+
+    /** The connection was lost: nothing is scheduled on it any more. Caller holds the lock. */
+    void detached() {
+        pumpScheduled = false;
+        ackScheduled = false;
+    }
+
+    /** The session ended: drops the unacknowledged messages. Caller holds the lock. */
+    void clear() {
+        out.clear();
+    }
+}
