@@ -7,6 +7,7 @@ module io.tether.server {
     requires io.netty.codec;
     requires io.netty.transport.classes.epoll;
     requires org.slf4j;
+    requires org.jctools.core;
 
     exports io.tether.server;
     exports io.tether.server.health;

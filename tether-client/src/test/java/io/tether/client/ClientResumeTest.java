@@ -3,6 +3,7 @@ package io.tether.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.tether.core.backoff.Backoff;
 import io.tether.server.Connection;
@@ -10,7 +11,6 @@ import io.tether.server.Message;
 import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
-import io.tether.server.internal.ServerConnection;
 import io.tether.server.session.PresenceListener;
 import io.tether.server.session.Session;
 import io.tether.server.session.SessionEnd;
@@ -86,9 +86,22 @@ class ClientResumeTest {
 
     /** Both sides see the connection die abruptly: the server resets its socket without a CLOSE frame. */
     private static void blip(TetherServer s) {
-        ServerConnection sc = (ServerConnection) s.connections().iterator().next();
-        sc.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-        sc.channel().close();
+        reset(s.connections().iterator().next());
+    }
+
+    /**
+     * Resets the server's socket of {@code conn} (SO_LINGER 0, then close): no public API aborts a
+     * connection, so the test reaches the server's internal channel by reflection (internal types
+     * are not exported to this module at compile time).
+     */
+    private static void reset(Connection conn) {
+        try {
+            Channel ch = (Channel) conn.getClass().getMethod("channel").invoke(conn);
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            ch.close();
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot reach the server's channel of " + conn, e);
+        }
     }
 
     @Test
@@ -218,9 +231,7 @@ class ClientResumeTest {
             if (rnd.nextInt(10) == 0) {
                 List<Connection> conns = new ArrayList<>(s.connections());
                 if (!conns.isEmpty()) {
-                    ServerConnection sc = (ServerConnection) conns.get(rnd.nextInt(conns.size()));
-                    sc.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                    sc.channel().close();
+                    reset(conns.get(rnd.nextInt(conns.size())));
                     blips++;
                 }
             }

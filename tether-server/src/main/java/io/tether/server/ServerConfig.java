@@ -4,7 +4,6 @@ import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
-import io.tether.server.session.DuplicatePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -18,6 +17,16 @@ import java.util.Map;
 public final class ServerConfig {
 
     public enum HealthFailMode { REPLY, WITHHOLD }
+
+    /** What binding a user who already has a live session does ({@code session_duplicate_policy}). */
+    public enum DuplicatePolicy {
+        /** End the older sessions of the user (reason {@code replaced}); the new one is bound. */
+        REPLACE,
+        /** End the new session (reason {@code refused}); the older one keeps the user. */
+        REFUSE,
+        /** Keep them all: one user, several sessions (several devices). */
+        ALLOW
+    }
 
     private final String host;
     private final int port;

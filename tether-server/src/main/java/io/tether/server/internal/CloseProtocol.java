@@ -54,6 +54,7 @@ final class CloseProtocol {
         ctx.liveness.stop(c);
         if (!c.channel.isActive()) {
             c.channel.close();
+            finish(c);
             return;
         }
         Object farewell = farewell(c, reason, c.closeDetail);
@@ -62,6 +63,7 @@ final class CloseProtocol {
         if (flushFirst) {
             // Let queued data reach a live peer, but never wait on it for longer than shutdown_timeout;
             // the timer goes as soon as the channel closes, so it keeps no closed connection reachable.
+            // The close events fire from channelInactive once the flush is done.
             c.channel.writeAndFlush(farewell == null ? Unpooled.EMPTY_BUFFER : farewell).addListener(ChannelFutureListener.CLOSE);
             if (c.channel.isOpen()) {
                 ScheduledFuture<?> grace = c.channel.eventLoop().schedule(() -> {
@@ -73,7 +75,9 @@ final class CloseProtocol {
             if (farewell != null) {
                 c.channel.writeAndFlush(farewell);
             }
+            // Closed at once on this loop: the close events fire now, not one pipeline event later.
             c.channel.close();
+            finish(c);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tether.server.session;
 
+import io.tether.server.ServerConfig.DuplicatePolicy;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Connection;

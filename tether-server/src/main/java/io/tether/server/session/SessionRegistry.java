@@ -1,7 +1,9 @@
 package io.tether.server.session;
 
+import io.tether.server.ServerConfig.DuplicatePolicy;
 import io.tether.server.Connection;
 import io.tether.server.spi.SessionConnection;
+import org.jctools.maps.NonBlockingHashMapLong;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,12 +20,13 @@ import java.util.function.Consumer;
  * {@link Sessions}. Thread safe; binds are serialized by one lock so the policy sees every bind.
  *
  * <p>Sessions and connections are indexed by number ({@code "s17"} is 17) in
- * {@link ConcurrentLongMap}s: no node or boxed key per session.
+ * JCTools' {@link NonBlockingHashMapLong}s: no node or boxed key per session, lock-free reads
+ * on the per-frame path.
  */
 final class SessionRegistry {
     private final DuplicatePolicy policy;
-    private final ConcurrentLongMap<SessionImpl> byId = new ConcurrentLongMap<>();
-    private final ConcurrentLongMap<SessionImpl> byConnection = new ConcurrentLongMap<>();
+    private final NonBlockingHashMapLong<SessionImpl> byId = new NonBlockingHashMapLong<>();
+    private final NonBlockingHashMapLong<SessionImpl> byConnection = new NonBlockingHashMapLong<>();
     /** User to sessions, in bind order; the lists are replaced, never changed, under {@link #bindLock}. */
     private final Map<String, List<SessionImpl>> users = new ConcurrentHashMap<>();
     private final Map<String, Set<SessionImpl>> groups = new ConcurrentHashMap<>();
@@ -76,7 +79,7 @@ final class SessionRegistry {
 
     /** Calls {@code action} for each live session. */
     void forEach(Consumer<SessionImpl> action) {
-        byId.forEach(action);
+        byId.values().forEach(action);
     }
 
     // ------------------------------------------------------------------ look-ups and fan-out
@@ -137,7 +140,7 @@ final class SessionRegistry {
 
     int broadcast(byte[] message) {
         int[] n = {0};
-        byId.forEach(s -> {
+        byId.values().forEach(s -> {
             if (s.send(message)) {
                 n[0]++;
             }

@@ -1,5 +1,6 @@
 package io.tether.server.session;
 
+import io.tether.server.ServerConfig.DuplicatePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
