@@ -57,7 +57,8 @@ public final class TetherServer implements AutoCloseable {
     private Channel serverChannel;
     private volatile boolean started;
     private volatile boolean closed;
-    private volatile boolean stopped;
+    /** Counted down once the shutdown has finished. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private TetherServer(Builder b) {
         this.config = b.config;
@@ -197,11 +198,21 @@ public final class TetherServer implements AutoCloseable {
      * once; {@link #isRunning()} turns false when it is done.
      */
     public void shutdown(Duration timeout) {
+        boolean first;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
+            first = !closed;
             closed = true;
+        }
+        if (!first) {
+            // Already shutting down (a signal handler and the application, say): wait for it like the first caller.
+            if (!onOwnEventLoop()) {
+                try {
+                    stopped.await(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return;
         }
         if (onOwnEventLoop()) {
             Thread t = new Thread(() -> stop(timeout), "tether-shutdown");
@@ -214,7 +225,7 @@ public final class TetherServer implements AutoCloseable {
 
     /** True from {@link #start()} until a shutdown has finished. */
     public boolean isRunning() {
-        return started && !stopped;
+        return started && stopped.getCount() > 0;
     }
 
     private boolean onOwnEventLoop() {
@@ -256,7 +267,7 @@ public final class TetherServer implements AutoCloseable {
                 log.info("tether stopped");
             }
         } finally {
-            stopped = true;
+            stopped.countDown();
         }
     }
 
