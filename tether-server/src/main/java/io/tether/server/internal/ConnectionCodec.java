@@ -141,8 +141,18 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         Object out = msg;
         if (msg instanceof Frame f) {
-            ByteBuf buf = ctx.alloc().ioBuffer();
-            FrameCodec.encode(f, buf);
+            // Allocated at its final size (one allocation, no growth half-way through), and owned here
+            // until ctx.write takes it: if encoding throws, it is released and the throw fails the write.
+            ByteBuf buf = ctx.alloc().ioBuffer(FrameCodec.encodedLength(f));
+            boolean encoded = false;
+            try {
+                FrameCodec.encode(f, buf);
+                encoded = true;
+            } finally {
+                if (!encoded) {
+                    buf.release();
+                }
+            }
             out = buf;
         }
         if (out instanceof ByteBuf b) {
