@@ -19,7 +19,9 @@ import java.util.concurrent.ConcurrentMap;
  * held only for bookkeeping, never while calling the application. Frames are written on the
  * current connection's event loop by a "pump" task, so messages queued from any thread leave in
  * sequence order, and a resume simply points the pump at the new connection from the first
- * unacknowledged message.
+ * unacknowledged message. The pump writes only while the connection is writable (under
+ * buffer_high_watermark) and goes on when it drains: what the client has not taken yet waits once,
+ * in the replay buffer, not a second time in the connection's outbound queue.
  */
 final class SessionImpl extends DeadlineWheel.Entry implements Session {
     private final SessionManager mgr;
@@ -194,7 +196,10 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         c.executor().execute(() -> pump(c));
     }
 
-    /** On {@code c}'s event loop: writes every message not yet written to it, in order. */
+    /**
+     * On {@code c}'s event loop: writes the messages not yet written to it, in order, while it is
+     * writable; the rest wait in the replay buffer until {@link #writable} runs the pump again.
+     */
     private void pump(SessionConnection c) {
         List<ReplayBuffer.Entry> batch;
         synchronized (this) {
@@ -203,15 +208,38 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
             }
             pumpScheduled = false;
             batch = out.after(writtenSeq);
-            writtenSeq = outSeq;
         }
-        if (!c.isOpen()) {
+        if (!c.isOpen() || batch.isEmpty()) {
             return; // closing: the messages wait in the buffer for a resume
         }
+        long written = -1;
         for (ReplayBuffer.Entry e : batch) {
+            if (!c.isWritable()) {
+                break; // over buffer_high_watermark: the client is behind; go on when it drains
+            }
             c.write(new Frame.SeqData(e.seq(), e.payload()));
+            written = e.seq();
+        }
+        if (written > 0) {
+            synchronized (this) {
+                if (conn == c && written > writtenSeq) {
+                    writtenSeq = written; // before the flush, which may find the connection writable again
+                }
+            }
         }
         c.flush();
+    }
+
+    /** {@code c} drained under buffer_low_watermark (on its loop): write what waited, in a task of its own. */
+    void writable(SessionConnection c) {
+        synchronized (this) {
+            if (conn != c || writtenSeq >= outSeq || pumpScheduled) {
+                return;
+            }
+            pumpScheduled = true;
+        }
+        // Not inline: this runs inside a flush, and a pump flushes too.
+        schedulePump(c);
     }
 
     /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
@@ -370,6 +398,7 @@ final class SessionImpl extends DeadlineWheel.Entry implements Session {
         switch (r) {
             case PEER_CLOSED: case PEER_RESET: case IDLE_TIMEOUT: case KEEPALIVE_TIMEOUT: case USER_TIMEOUT:
             case PING_TIMEOUT: case UNREACHABLE: case ERROR:
+            case SLOW_CONSUMER: // it fell behind (a stalled app, a slow link): it may resume and catch up from the buffer
                 return true;
             default:
                 return false;

@@ -347,6 +347,14 @@ public final class SessionManager implements Sessions, SessionLayer {
     }
 
     @Override
+    public void writable(SessionConnection conn) {
+        SessionImpl s = byConnection.get(conn.id());
+        if (s != null) {
+            s.writable(conn);
+        }
+    }
+
+    @Override
     public CompletableFuture<Void> send(SessionConnection conn, byte[] message) {
         SessionImpl s = byConnection.get(conn.id());
         if (s != null && s.send(message)) {

@@ -2,10 +2,7 @@ package io.tether.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledDirectByteBuf;
-import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Ticker;
@@ -15,7 +12,6 @@ import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +27,7 @@ class ConnectionCodecWriteTest {
     /** Largest direct buffer the allocator below hands out: as if direct memory were nearly exhausted. */
     private static final int LIMIT = 1024;
 
-    private final RecordingAllocator alloc = new RecordingAllocator();
+    private final RecordingAllocator alloc = new RecordingAllocator(LIMIT);
     private EmbeddedChannel channel;
 
     @AfterEach
@@ -47,6 +43,7 @@ class ConnectionCodecWriteTest {
                 new HealthMonitor(List.of(), Duration.ofSeconds(1), Duration.ofSeconds(1)), null, Ticker.systemTicker());
         channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
+        ctx.createWheels(List.of(channel.eventLoop()));
         ServerConnection conn = new ServerConnection(1, channel, ctx, Framing.FRAME);
         channel.pipeline().addLast(new ConnectionCodec(conn, Framing.FRAME, config.packageMaxLength()));
         return channel;
@@ -83,40 +80,6 @@ class ConnectionCodecWriteTest {
             assertThat(out.capacity()).as("no growth: allocated at its final size").isEqualTo(3005);
         } finally {
             out.release();
-        }
-    }
-
-    /** Unpooled direct buffers of at most {@link #limit} bytes, remembered so a test can see which were never released. */
-    static final class RecordingAllocator extends AbstractByteBufAllocator {
-        final List<ByteBuf> handedOut = new CopyOnWriteArrayList<>();
-        volatile int limit = LIMIT;
-
-        RecordingAllocator() {
-            super(true);
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            if (initialCapacity > limit) {
-                throw new OutOfMemoryError("simulated: no direct buffer of " + initialCapacity + " bytes");
-            }
-            ByteBuf b = new UnpooledDirectByteBuf(this, initialCapacity, Math.min(maxCapacity, limit));
-            handedOut.add(b);
-            return b;
-        }
-
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-            return false;
-        }
-
-        List<ByteBuf> unreleased() {
-            return handedOut.stream().filter(b -> b.refCnt() > 0).toList();
         }
     }
 }
