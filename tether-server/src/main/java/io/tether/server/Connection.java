@@ -12,7 +12,8 @@ public interface Connection {
     /**
      * Sends one message: a line ({@code \n} appended) in line mode, a DATA frame in frame mode,
      * the bytes as they are in raw mode. Completes when written to the socket, or exceptionally
-     * if the connection is closed.
+     * if the connection is closed: with {@link SlowConsumerException} when it was closed because
+     * the client did not read what it was sent (close reason {@code slow consumer}).
      */
     CompletableFuture<Void> send(byte[] message);
 
@@ -26,6 +27,14 @@ public interface Connection {
     void close();
 
     boolean isOpen();
+
+    /**
+     * False while more than {@code buffer_high_watermark} bytes are queued for the client: the
+     * server has stopped reading from the connection until the queue drains below
+     * {@code buffer_low_watermark}. Sends still queue (up to {@code outbound_hard_limit}); a
+     * producer that can wait should, until this turns true again.
+     */
+    boolean isWritable();
 
     /** How this connection is framed; AUTO until its first byte has arrived. */
     Framing framing();

@@ -34,6 +34,13 @@ public final class ServerConfig {
     private final int maxConnection;
     private final int packageMaxLength;
     private final Framing framing;
+    private final int bufferHighWatermark;
+    private final int bufferLowWatermark;
+    /** As set (null: follows buffer_low_watermark), kept so toBuilder() keeps following it. */
+    private final Long maxOutboundBytesSetting;
+    private final long maxOutboundBytes;
+    private final Duration outboundSoftTime;
+    private final long outboundHardLimit;
     private final boolean openTcpKeepalive;
     private final Duration tcpKeepIdle;
     private final Duration tcpKeepInterval;
@@ -64,6 +71,24 @@ public final class ServerConfig {
         maxConnection = b.maxConnection;
         packageMaxLength = b.packageMaxLength;
         framing = b.framing;
+        bufferHighWatermark = b.bufferHighWatermark;
+        bufferLowWatermark = b.bufferLowWatermark;
+        if (bufferLowWatermark > bufferHighWatermark) {
+            throw new ConfigException("buffer_low_watermark (" + bufferLowWatermark + ") must not exceed buffer_high_watermark ("
+                    + bufferHighWatermark + ")");
+        }
+        maxOutboundBytesSetting = b.maxOutboundBytes;
+        maxOutboundBytes = b.maxOutboundBytes != null ? b.maxOutboundBytes : bufferLowWatermark;
+        outboundSoftTime = b.outboundSoftTime;
+        outboundHardLimit = b.outboundHardLimit;
+        if (outboundHardLimit > 0 && outboundHardLimit < bufferHighWatermark) {
+            throw new ConfigException("outbound_hard_limit (" + outboundHardLimit + ") must be at least buffer_high_watermark ("
+                    + bufferHighWatermark + "), or the hard limit closes connections before reading from them is paused");
+        }
+        if (outboundHardLimit > 0 && maxOutboundBytes > outboundHardLimit) {
+            throw new ConfigException("max_outbound_bytes (" + maxOutboundBytes + ") must not exceed outbound_hard_limit ("
+                    + outboundHardLimit + "), or the soft limit never applies");
+        }
         openTcpKeepalive = b.openTcpKeepalive;
         tcpKeepIdle = b.tcpKeepIdle;
         tcpKeepInterval = b.tcpKeepInterval;
@@ -119,6 +144,11 @@ public final class ServerConfig {
         b.maxConnection = maxConnection;
         b.packageMaxLength = packageMaxLength;
         b.framing = framing;
+        b.bufferHighWatermark = bufferHighWatermark;
+        b.bufferLowWatermark = bufferLowWatermark;
+        b.maxOutboundBytes = maxOutboundBytesSetting;
+        b.outboundSoftTime = outboundSoftTime;
+        b.outboundHardLimit = outboundHardLimit;
         b.openTcpKeepalive = openTcpKeepalive;
         b.tcpKeepIdle = tcpKeepIdle;
         b.tcpKeepInterval = tcpKeepInterval;
@@ -173,6 +203,16 @@ public final class ServerConfig {
                     (b, v) -> b.packageMaxLength((int) Values.size("package_max_length", v, 64, 1L << 30))),
             new Setting<>("framing", "auto", "`auto` (line and frame clients on one port, told apart by the first byte), `line`, `frame` or `raw`.",
                     (b, v) -> b.framing(Framing.valueOf(Values.oneOf("framing", v, "auto", "line", "frame", "raw").toUpperCase(Locale.ROOT)))),
+            new Setting<>("buffer_high_watermark", "64K", "Queued outbound bytes above which a connection is not writable (Swoole's name; Netty's write-buffer high water mark): the server stops reading from it, so a client that does not read its replies cannot make the server queue more for it, and the session layer stops writing to it, until the queue drains below buffer_low_watermark. `64K`, `1M` work.",
+                    (b, v) -> b.bufferHighWatermark((int) Values.size("buffer_high_watermark", v, 1, 1L << 30))),
+            new Setting<>("buffer_low_watermark", "32K", "Queued outbound bytes below which a connection that went over buffer_high_watermark is writable again and read from again. At most buffer_high_watermark.",
+                    (b, v) -> b.bufferLowWatermark((int) Values.size("buffer_low_watermark", v, 0, 1L << 30))),
+            new Setting<>("max_outbound_bytes", "buffer_low_watermark", "Soft limit on a connection's queued outbound bytes: a connection with this many or more queued for outbound_soft_time without a break is closed with reason `slow consumer`. By default equal to buffer_low_watermark: a connection the server has stopped reading from (over buffer_high_watermark, not yet back under buffer_low_watermark) is always at it, so a client that reads nothing is closed after outbound_soft_time. 0 turns the soft limit off.",
+                    (b, v) -> b.maxOutboundBytes(Values.size("max_outbound_bytes", v, 0, 1L << 40))),
+            new Setting<>("outbound_soft_time", "30s", "How long a connection may stay at or over max_outbound_bytes before it is closed with reason `slow consumer`; dropping under the limit, even briefly, starts the time over.",
+                    (b, v) -> b.outboundSoftTime(Values.duration("outbound_soft_time", v, Duration.ZERO, DAY))),
+            new Setting<>("outbound_hard_limit", "4M", "Hard limit on a connection's queued outbound bytes: a send that would take it over closes the connection at once with reason `slow consumer`, and that send and everything still queued fail with SlowConsumerException. At least buffer_high_watermark; a single message larger than this can never be sent. 0 turns it off.",
+                    (b, v) -> b.outboundHardLimit(Values.size("outbound_hard_limit", v, 0, 1L << 40))),
             new Setting<>("open_tcp_keepalive", "false", "Turn on kernel TCP keepalive (SO_KEEPALIVE) on every accepted socket.",
                     (b, v) -> b.openTcpKeepalive(Values.bool("open_tcp_keepalive", v))),
             new Setting<>("tcp_keepidle", "3600s", "Silence before the first keepalive probe (TCP_KEEPIDLE). Whole seconds, 1s to 32767s.",
@@ -232,6 +272,13 @@ public final class ServerConfig {
     public int maxConnection() { return maxConnection; }
     public int packageMaxLength() { return packageMaxLength; }
     public Framing framing() { return framing; }
+    public int bufferHighWatermark() { return bufferHighWatermark; }
+    public int bufferLowWatermark() { return bufferLowWatermark; }
+    /** The soft limit in force (buffer_low_watermark unless set); 0 when off. */
+    public long maxOutboundBytes() { return maxOutboundBytes; }
+    public Duration outboundSoftTime() { return outboundSoftTime; }
+    /** 0 when off. */
+    public long outboundHardLimit() { return outboundHardLimit; }
     public boolean openTcpKeepalive() { return openTcpKeepalive; }
     public Duration tcpKeepIdle() { return tcpKeepIdle; }
     public Duration tcpKeepInterval() { return tcpKeepInterval; }
@@ -259,6 +306,9 @@ public final class ServerConfig {
     public String toString() {
         return "ServerConfig{" + host + ":" + port + ", worker_num=" + workerNum + ", framing=" + framing.name().toLowerCase(Locale.ROOT)
                 + ", max_connection=" + maxConnection + ", package_max_length=" + packageMaxLength
+                + ", buffer_watermarks=" + bufferLowWatermark + "/" + bufferHighWatermark
+                + ", max_outbound_bytes=" + maxOutboundBytes + "/" + Values.format(outboundSoftTime)
+                + ", outbound_hard_limit=" + outboundHardLimit
                 + ", keepalive=" + (openTcpKeepalive ? Values.format(tcpKeepIdle) + "/" + Values.format(tcpKeepInterval) + "/" + tcpKeepCount : "off")
                 + ", tcp_user_timeout=" + Values.format(tcpUserTimeout)
                 + ", heartbeat_idle_time=" + Values.format(heartbeatIdleTime)
@@ -275,6 +325,11 @@ public final class ServerConfig {
         private int maxConnection = 100_000;
         private int packageMaxLength = 2 * 1024 * 1024;
         private Framing framing = Framing.AUTO;
+        private int bufferHighWatermark = 64 * 1024;
+        private int bufferLowWatermark = 32 * 1024;
+        private Long maxOutboundBytes;
+        private Duration outboundSoftTime = Duration.ofSeconds(30);
+        private long outboundHardLimit = 4 * 1024 * 1024;
         private boolean openTcpKeepalive;
         private Duration tcpKeepIdle = Duration.ofSeconds(3600);
         private Duration tcpKeepInterval = Duration.ofSeconds(60);
@@ -307,6 +362,16 @@ public final class ServerConfig {
         public Builder maxConnection(int v) { maxConnection = v; return this; }
         public Builder packageMaxLength(int v) { packageMaxLength = v; return this; }
         public Builder framing(Framing v) { framing = v; return this; }
+        /** Key {@code buffer_high_watermark}: over it a connection is not writable and is not read from. */
+        public Builder bufferHighWatermark(int v) { bufferHighWatermark = v; return this; }
+        /** Key {@code buffer_low_watermark}: below it a connection is writable and read from again. */
+        public Builder bufferLowWatermark(int v) { bufferLowWatermark = v; return this; }
+        /** Key {@code max_outbound_bytes}, the soft limit; 0 turns it off. Unset, it follows buffer_low_watermark. */
+        public Builder maxOutboundBytes(long v) { maxOutboundBytes = v; return this; }
+        /** Key {@code outbound_soft_time}. */
+        public Builder outboundSoftTime(Duration v) { outboundSoftTime = v; return this; }
+        /** Key {@code outbound_hard_limit}; 0 turns it off. */
+        public Builder outboundHardLimit(long v) { outboundHardLimit = v; return this; }
         public Builder openTcpKeepalive(boolean v) { openTcpKeepalive = v; return this; }
         public Builder tcpKeepIdle(Duration v) { tcpKeepIdle = v; return this; }
         public Builder tcpKeepInterval(Duration v) { tcpKeepInterval = v; return this; }

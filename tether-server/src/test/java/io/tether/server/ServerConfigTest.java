@@ -68,4 +68,29 @@ class ServerConfigTest {
         Files.writeString(file, "port: [1, 2\n");
         assertThatThrownBy(() -> ServerConfig.fromYaml(file)).hasMessageContaining("is not valid YAML");
     }
+
+    @Test
+    void outboundLimitsDefaultsAndHowTheyFit() {
+        ServerConfig d = ServerConfig.builder().build();
+        assertThat(d.bufferHighWatermark()).isEqualTo(64 * 1024);
+        assertThat(d.bufferLowWatermark()).isEqualTo(32 * 1024);
+        assertThat(d.maxOutboundBytes()).as("the soft limit follows the low water mark").isEqualTo(32 * 1024);
+        assertThat(d.outboundSoftTime()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(d.outboundHardLimit()).isEqualTo(4 * 1024 * 1024);
+
+        ServerConfig c = ServerConfig.fromMap(Map.of("buffer_low_watermark", "256K", "buffer_high_watermark", "1M",
+                "outbound_hard_limit", "8M"));
+        assertThat(c.maxOutboundBytes()).isEqualTo(256 * 1024);
+        assertThat(c.toBuilder().bufferLowWatermark(512 * 1024).build().maxOutboundBytes())
+                .as("still following it after toBuilder()").isEqualTo(512 * 1024);
+        assertThat(ServerConfig.fromMap(Map.of("max_outbound_bytes", 0, "outbound_hard_limit", 0)).maxOutboundBytes()).isZero();
+
+        assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("buffer_low_watermark", "128K")))
+                .hasMessage("buffer_low_watermark (131072) must not exceed buffer_high_watermark (65536)");
+        assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("outbound_hard_limit", "32K")))
+                .hasMessage("outbound_hard_limit (32768) must be at least buffer_high_watermark (65536),"
+                        + " or the hard limit closes connections before reading from them is paused");
+        assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("max_outbound_bytes", "8M")))
+                .hasMessage("max_outbound_bytes (8388608) must not exceed outbound_hard_limit (4194304), or the soft limit never applies");
+    }
 }

@@ -33,6 +33,12 @@ public enum CloseReason {
     UNREACHABLE(1012, "unreachable"),
     /** A health check failed and the client gave up on this endpoint. */
     UNHEALTHY(1013, "unhealthy"),
+    /**
+     * The peer did not read what the server sent: its queued outbound bytes went over
+     * {@code outbound_hard_limit}, or stayed over {@code max_outbound_bytes} for
+     * {@code outbound_soft_time}.
+     */
+    SLOW_CONSUMER(1014, "slow consumer"),
     /** Any other I/O error; the detail says which. */
     ERROR(1099, "error");
 

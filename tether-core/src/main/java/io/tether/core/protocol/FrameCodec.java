@@ -1,6 +1,7 @@
 package io.tether.core.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -53,6 +54,37 @@ public final class FrameCodec {
                     + PROTOCOL_VERSION);
         }
         in.skipBytes(PREAMBLE.length);
+    }
+
+    /**
+     * How many bytes {@link #encode} appends for {@code frame}, header included; so a writer can
+     * allocate the buffer once, at its final size.
+     */
+    public static int encodedLength(Frame frame) {
+        int payload;
+        if (frame instanceof Frame.Data d) {
+            payload = d.payload().length;
+        } else if (frame instanceof Frame.SeqData d) {
+            payload = 8 + d.payload().length;
+        } else if (frame instanceof Frame.Ping || frame instanceof Frame.Ack) {
+            payload = 8;
+        } else if (frame instanceof Frame.Pong p) {
+            payload = 9 + ByteBufUtil.utf8Bytes(p.detail());
+        } else if (frame instanceof Frame.Close c) {
+            payload = 2 + ByteBufUtil.utf8Bytes(c.reason());
+        } else if (frame instanceof Frame.Notice n) {
+            payload = 6 + ByteBufUtil.utf8Bytes(n.text());
+        } else if (frame instanceof Frame.Hello h) {
+            int token = h.resumeToken().length;
+            payload = 3 + ByteBufUtil.utf8Bytes(h.clientName()) + 7 + (token > 0 ? 3 + token : 0) + (h.sequenced() ? 11 : 0);
+        } else if (frame instanceof Frame.Welcome w) {
+            int token = w.resumeToken().length;
+            payload = 11 + 5 * 7 + 3 + ByteBufUtil.utf8Bytes(w.serverName()) + (token > 0 ? 3 + token : 0)
+                    + (w.resumed() ? 4 : 0) + (w.sequenced() ? 11 : 0);
+        } else {
+            throw new IllegalArgumentException("unknown frame " + frame);
+        }
+        return HEADER_LENGTH + payload;
     }
 
     /** Appends one frame's bytes to {@code out}. */

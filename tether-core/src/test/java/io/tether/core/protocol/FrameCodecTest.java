@@ -60,6 +60,23 @@ class FrameCodecTest {
     }
 
     @Test
+    void encodedLengthIsExactForEveryKind() {
+        List<Frame> frames = List.of(
+                new Frame.Hello("c", 1234, new byte[] {1, 2, 3}), new Frame.Hello("", 0),
+                new Frame.Hello("ü-client", 5, new byte[16], 7),
+                new Frame.Welcome(Long.MAX_VALUE, 1, 2, 3, 4, 5, "s", new byte[16], true),
+                new Frame.Welcome(1, 1, 2, 3, 4, 5, "tether", null, false, 3),
+                Frame.Data.of("payload"), new Frame.Data(new byte[0]), new Frame.SeqData(9, new byte[100]),
+                new Frame.Ack(3), new Frame.Ping(-1), new Frame.Pong(42, false, "redis,mysql ✓"),
+                new Frame.Close(1002, "idle timeout"), new Frame.Notice(Frame.Notice.TOO_MANY_PINGS, 500, "slow down"));
+        for (Frame f : frames) {
+            ByteBuf b = Unpooled.buffer();
+            FrameCodec.encode(f, b);
+            assertThat(FrameCodec.encodedLength(f)).as("%s", f).isEqualTo(b.readableBytes());
+        }
+    }
+
+    @Test
     void incompleteFrameConsumesNothing() {
         ByteBuf b = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("0300000005686568"));
         assertThat(FrameCodec.decode(b, 100)).isNull();

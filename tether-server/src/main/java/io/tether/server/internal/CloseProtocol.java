@@ -86,6 +86,10 @@ final class CloseProtocol {
         if (reason == CloseReason.PEER_CLOSED || reason == CloseReason.PEER_RESET) {
             return null;
         }
+        if (reason == CloseReason.SLOW_CONSUMER) {
+            // It would queue behind what the client is not reading, and be dropped with it at once.
+            return null;
+        }
         String text = detail.isEmpty() ? reason.text() : reason.text() + ": " + detail;
         if (c.framing == Framing.FRAME && c.helloSeen) {
             return new Frame.Close(c.closeCode > 0 ? c.closeCode : reason.code(), c.closeCode > 0 ? detail : text);

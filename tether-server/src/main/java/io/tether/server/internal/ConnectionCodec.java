@@ -8,10 +8,12 @@ import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ReferenceCountUtil;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameCodec;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Framing;
+import io.tether.server.SlowConsumerException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.List;
@@ -29,6 +31,9 @@ import java.util.List;
  *
  * <p>Write results are watched too: when a flush fails (RST, timeout), Netty closes the channel
  * without an exceptionCaught, and the error would otherwise be lost to the close reason.
+ *
+ * <p>Every write passes {@link OutboundLimits} first (the hard limit, the soft limit's clock), and
+ * a change of writability pauses or resumes reading (backpressure).
  */
 final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutboundHandler, ChannelFutureListener {
     private final ServerConnection conn;
@@ -113,6 +118,23 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         }
     }
 
+    /**
+     * Unlike ByteToMessageDecoder's, never asks for a read: that one reads again when autoRead is off
+     * and nothing was passed down the pipeline, which is always here (messages go to
+     * MessageDispatch), and would undo the pause for backpressure.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        discardSomeReadBytes();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        conn.ctx.limits.writabilityChanged(conn);
+        ctx.fireChannelWritabilityChanged();
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         super.userEventTriggered(ctx, evt);
@@ -139,14 +161,35 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        int bytes = msg instanceof Frame f ? FrameCodec.encodedLength(f) : msg instanceof ByteBuf b ? b.readableBytes() : -1;
+        if (bytes >= 0) {
+            SlowConsumerException refused = conn.ctx.limits.admit(conn, bytes);
+            if (refused != null) {
+                ReferenceCountUtil.release(msg); // not passed on: released here
+                if (!promise.isVoid()) {
+                    promise.tryFailure(refused);
+                }
+                return;
+            }
+        }
         Object out = msg;
         if (msg instanceof Frame f) {
-            ByteBuf buf = ctx.alloc().ioBuffer();
-            FrameCodec.encode(f, buf);
+            // Allocated at its final size (one allocation, no growth half-way through), and owned here
+            // until ctx.write takes it: if encoding throws, it is released and the throw fails the write.
+            ByteBuf buf = ctx.alloc().ioBuffer(bytes);
+            boolean encoded = false;
+            try {
+                FrameCodec.encode(f, buf);
+                encoded = true;
+            } finally {
+                if (!encoded) {
+                    buf.release();
+                }
+            }
             out = buf;
         }
-        if (out instanceof ByteBuf b) {
-            conn.onWrite(b.readableBytes());
+        if (bytes >= 0) {
+            conn.onWrite(bytes);
         }
         if (!promise.isVoid()) {
             promise.addListener(this);
@@ -156,7 +199,8 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
 
     @Override
     public void operationComplete(ChannelFuture f) {
-        if (!f.isSuccess() && f.cause() instanceof IOException) {
+        // Once a close is decided, failed writes are its consequence (queued data dropped on close).
+        if (!f.isSuccess() && f.cause() instanceof IOException && !conn.isClosing()) {
             conn.ctx.close.failed(conn, f.cause(), true);
         }
     }

@@ -1,6 +1,7 @@
 package io.tether.server.internal;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
@@ -21,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * stamps the connection's last-read time; the wheel, when it reaches the entry, decides from that
  * stamp whether to close, ping or look again later. All times come from the server's ticker, so
  * tests can run these rules on a simulated clock.
+ *
+ * <p>The wheel also keeps the soft outbound limit's deadline ({@link OutboundLimits}): a connection
+ * over max_outbound_bytes is looked at when its outbound_soft_time is up. With neither idle
+ * deadline nor server pings configured, a loop's wheel ticks only while such a connection is on it.
+ * While reading from a connection is paused for backpressure, its idle deadline and server ping
+ * wait: the server is not listening, so the peer's silence is not the peer's.
  */
 final class Liveness {
     private final ServerContext ctx;
@@ -29,7 +36,34 @@ final class Liveness {
     private final long pingIntervalNanos;
     private final long pingTimeoutNanos;
     private final long tickNanos;
-    private final Map<EventExecutor, DeadlineWheel<ServerConnection>> wheels = new IdentityHashMap<>();
+    private final long softNanos;
+    private final Map<EventExecutor, LoopWheel> wheels = new IdentityHashMap<>();
+
+    /** One event loop's wheel, and its tick while it runs; touched on that loop only (after creation). */
+    private final class LoopWheel {
+        final EventExecutor loop;
+        final DeadlineWheel<ServerConnection> wheel;
+        ScheduledFuture<?> ticking;
+
+        LoopWheel(EventExecutor loop, DeadlineWheel<ServerConnection> wheel) {
+            this.loop = loop;
+            this.wheel = wheel;
+        }
+
+        void ensureTicking() {
+            if (ticking == null) {
+                ticking = loop.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void tick() {
+            wheel.advance(ticker.nanoTime());
+            if (!enabled() && wheel.size() == 0) {
+                ticking.cancel(false); // only soft-limit looks were on it: nothing to tick for until the next one
+                ticking = null;
+            }
+        }
+    }
 
     Liveness(ServerContext ctx, ServerConfig config, Ticker ticker) {
         this.ctx = ctx;
@@ -38,6 +72,7 @@ final class Liveness {
         this.pingIntervalNanos = config.serverPingInterval().toNanos();
         this.pingTimeoutNanos = config.serverPingTimeout().toNanos();
         this.tickNanos = config.heartbeatTick().toNanos();
+        this.softNanos = config.maxOutboundBytes() > 0 ? config.outboundSoftTime().toNanos() : 0;
     }
 
     /** True when connections need a deadline at all. */
@@ -47,12 +82,11 @@ final class Liveness {
 
     /** Gives {@code loop} its wheel and its tick; called for every loop before the first accept. */
     void createWheel(EventExecutor loop) {
-        long horizon = Math.max(idleNanos, pingIntervalNanos + pingTimeoutNanos);
-        DeadlineWheel<ServerConnection> wheel = new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(),
-                this::onDue);
-        wheels.put(loop, wheel);
+        long horizon = Math.max(Math.max(idleNanos, pingIntervalNanos + pingTimeoutNanos), softNanos);
+        LoopWheel w = new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue));
+        wheels.put(loop, w);
         if (enabled()) {
-            loop.scheduleAtFixedRate(() -> wheel.advance(ticker.nanoTime()), tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+            w.ensureTicking();
         }
     }
 
@@ -68,13 +102,22 @@ final class Liveness {
         if (pingIntervalNanos > 0) {
             first = Math.min(first, pingIntervalNanos);
         }
-        wheels.get(c.channel.eventLoop()).schedule(c, c.connectNanos + first);
+        wheels.get(c.channel.eventLoop()).wheel.schedule(c, c.connectNanos + first);
+    }
+
+    /** Makes sure the wheel looks at {@code c} by {@code due} (the soft outbound limit); on its loop. */
+    void lookAt(ServerConnection c, long due) {
+        LoopWheel w = wheels.get(c.channel.eventLoop());
+        if (!c.isScheduled() || c.dueNanos() - due > 0) {
+            w.wheel.schedule(c, due);
+        }
+        w.ensureTicking();
     }
 
     /** The connection is closing: take it off its wheel. */
     void stop(ServerConnection c) {
         if (c.isScheduled()) {
-            wheels.get(c.channel.eventLoop()).cancel(c);
+            wheels.get(c.channel.eventLoop()).wheel.cancel(c);
         }
     }
 
@@ -88,15 +131,30 @@ final class Liveness {
         if (c.isClosing()) {
             return DeadlineWheel.NONE;
         }
-        long lastRead = c.lastReadNanos();
         long next = Long.MAX_VALUE;
+        if (c.overSoft) {
+            long look = ctx.limits.check(c, now);
+            if (look == Long.MIN_VALUE) {
+                return DeadlineWheel.NONE; // closed: slow consumer
+            }
+            next = look;
+        }
+        if (OutboundLimits.paused(c)) {
+            // Not reading from it (backpressure): its silence and an unanswered ping are not the peer's.
+            // Reads resuming count as life (ServerConnection.readsResumed); look again after that.
+            if (enabled()) {
+                next = Math.min(next, now + Math.max(tickNanos, idleNanos > 0 ? idleNanos : pingIntervalNanos));
+            }
+            return due(c, next);
+        }
+        long lastRead = c.lastReadNanos();
         if (idleNanos > 0) {
             long deadline = lastRead + idleNanos;
             if (now - deadline >= 0) {
                 ctx.close.close(c, CloseReason.IDLE_TIMEOUT, "nothing received for " + (now - lastRead) / 1_000_000 + " ms", 0);
                 return DeadlineWheel.NONE;
             }
-            next = deadline;
+            next = Math.min(next, deadline);
         }
         if (pingIntervalNanos > 0 && c.framing == Framing.FRAME && c.helloSeen) {
             if (c.pingSentAt != 0 && lastRead - c.pingSentAt > 0) {
@@ -123,6 +181,21 @@ final class Liveness {
         } else if (pingIntervalNanos > 0 && c.framing == Framing.AUTO) {
             next = Math.min(next, now + pingIntervalNanos); // look again once it has spoken
         }
-        return next == Long.MAX_VALUE ? DeadlineWheel.NONE : next;
+        return due(c, next);
+    }
+
+    /**
+     * What onDue returns for {@code next}. A write made while deciding (a server ping) may have put
+     * {@code c} back on the wheel for the soft limit; then the earlier of the two times stands.
+     */
+    private long due(ServerConnection c, long next) {
+        long result = next == Long.MAX_VALUE ? DeadlineWheel.NONE : next;
+        if (c.isScheduled()) {
+            if (result != DeadlineWheel.NONE && result - c.dueNanos() < 0) {
+                wheels.get(c.channel.eventLoop()).wheel.schedule(c, result);
+            }
+            return DeadlineWheel.NONE;
+        }
+        return result;
     }
 }

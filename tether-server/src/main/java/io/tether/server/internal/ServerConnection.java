@@ -17,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -72,7 +71,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     /** The first frame was a HELLO (MessageDispatch). */
     boolean helloSeen;
     /** Sends held until the framing is known (Outbound). */
-    List<Outbound.Held> held;
+    Outbound.HeldSends held;
     /** Server ping outstanding since, or 0; and the last ping's id (Liveness). */
     long pingSentAt;
     long pingSeq;
@@ -85,6 +84,13 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     int closeCode;
     boolean closeFrameReceived;
     boolean finished;
+    /**
+     * Queued outbound bytes went over max_outbound_bytes at {@code overSoftSinceMillis} (the
+     * ticker's milliseconds, wrapping: only differences are used) and have not been back under
+     * since (OutboundLimits). An int and a boolean fill the object's padding: no bytes added.
+     */
+    boolean overSoft;
+    int overSoftSinceMillis;
     /** Orders this connection's application calls on the handler executor (HandlerEvents). */
     private volatile SerialExecutor serial;
 
@@ -124,6 +130,11 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     @Override
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
     }
 
     @Override
@@ -212,6 +223,15 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     void onRead(int bytes) {
         LAST_READ.setOpaque(this, ctx.ticker.nanoTime());
         BYTES_IN.setOpaque(this, (long) BYTES_IN.getOpaque(this) + bytes);
+    }
+
+    /**
+     * Reads resume after a pause for backpressure: the peer took what was queued (its kernel
+     * acknowledged it), which is life, and the time the server was not reading is not the peer's
+     * silence; so the idle deadline starts over (Liveness).
+     */
+    void readsResumed() {
+        LAST_READ.setOpaque(this, ctx.ticker.nanoTime());
     }
 
     void onWrite(int bytes) {

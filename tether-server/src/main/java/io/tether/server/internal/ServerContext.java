@@ -27,6 +27,7 @@ public final class ServerContext {
     final PingResponder pings;
     final MessageDispatch dispatch;
     final Outbound outbound;
+    final OutboundLimits limits;
     final CloseProtocol close;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
@@ -40,6 +41,7 @@ public final class ServerContext {
         this.pings = new PingResponder(this, config, ticker, health);
         this.dispatch = new MessageDispatch(this, config);
         this.outbound = new Outbound(this);
+        this.limits = new OutboundLimits(this, config);
         this.close = new CloseProtocol(this, config);
     }
 

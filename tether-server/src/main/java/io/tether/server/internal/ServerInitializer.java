@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.tether.server.Framing;
 
 /** Gives each accepted socket its connection and its one-handler pipeline. */
@@ -14,6 +15,8 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     private final ServerContext ctx;
     /** Shared by every channel: an allocator object per channel is 32 B for nothing. */
     private final RecvByteBufAllocator recvAllocator;
+    /** buffer_low_watermark / buffer_high_watermark, one object for every channel. */
+    private final WriteBufferWaterMark waterMark;
 
     public ServerInitializer(ServerContext ctx) {
         this.ctx = ctx;
@@ -21,6 +24,7 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
         // In raw mode a message is one read, so capping the read size is what enforces package_max_length.
         this.recvAllocator = ctx.config.framing() == Framing.RAW && max < 65536
                 ? new FixedRecvByteBufAllocator(max) : new AdaptiveRecvByteBufAllocator();
+        this.waterMark = new WriteBufferWaterMark(ctx.config.bufferLowWatermark(), ctx.config.bufferHighWatermark());
     }
 
     @Override
@@ -28,6 +32,8 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
         Framing mode = ctx.config.framing();
         ServerConnection conn = new ServerConnection(ctx.registry.nextId(), ch, ctx, mode);
         ch.config().setRecvByteBufAllocator(recvAllocator);
+        ch.config().setWriteBufferWaterMark(waterMark);
+        ch.config().setMessageSizeEstimator(FrameSizeEstimator.INSTANCE);
         ch.pipeline().addLast("tether", new ConnectionCodec(conn, mode, ctx.config.packageMaxLength()));
     }
 }

@@ -111,6 +111,15 @@ final class ConnectionHooks implements SessionLayer {
     }
 
     @Override
+    public void writable(SessionConnection conn) {
+        SessionImpl s = registry.of(conn);
+        SequencedStream stream = s == null ? null : s.stream();
+        if (stream != null) {
+            stream.writable(conn);
+        }
+    }
+
+    @Override
     public CompletableFuture<Void> send(SessionConnection conn, byte[] message) {
         SessionImpl s = registry.of(conn);
         if (s != null && s.send(message)) {

@@ -40,6 +40,7 @@ final class Resumption extends DeadlineWheel.Entry {
         switch (r) {
             case PEER_CLOSED: case PEER_RESET: case IDLE_TIMEOUT: case KEEPALIVE_TIMEOUT: case USER_TIMEOUT:
             case PING_TIMEOUT: case UNREACHABLE: case ERROR:
+            case SLOW_CONSUMER: // it fell behind (a stalled app, a slow link): it may resume and catch up from the buffer
                 return true;
             default:
                 return false;

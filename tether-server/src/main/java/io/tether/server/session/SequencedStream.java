@@ -61,7 +61,11 @@ final class SequencedStream {
         return true;
     }
 
-    /** On {@code c}'s event loop: writes every message not yet written to it, in order. */
+    /**
+     * On {@code c}'s event loop: writes the messages not yet written to it, in order, while it is
+     * writable (under buffer_high_watermark); the rest wait in the replay buffer, once, until
+     * {@link #writable} runs the pump again.
+     */
     void pump(SessionConnection c) {
         List<ReplayBuffer.Entry> batch;
         synchronized (session) {
@@ -70,15 +74,38 @@ final class SequencedStream {
             }
             pumpScheduled = false;
             batch = out.after(writtenSeq);
-            writtenSeq = outSeq;
         }
-        if (!c.isOpen()) {
+        if (!c.isOpen() || batch.isEmpty()) {
             return; // closing: the messages wait in the buffer for a resume
         }
+        long written = -1;
         for (ReplayBuffer.Entry e : batch) {
+            if (!c.isWritable()) {
+                break; // the client is behind; go on when it drains
+            }
             c.write(new Frame.SeqData(e.seq(), e.payload()));
+            written = e.seq();
+        }
+        if (written > 0) {
+            synchronized (session) {
+                if (session.conn() == c && written > writtenSeq) {
+                    writtenSeq = written; // before the flush, which may find the connection writable again
+                }
+            }
         }
         c.flush();
+    }
+
+    /** {@code c} drained under buffer_low_watermark (on its loop): write what waited, in a task of its own. */
+    void writable(SessionConnection c) {
+        synchronized (session) {
+            if (session.conn() != c || writtenSeq >= outSeq || pumpScheduled) {
+                return;
+            }
+            pumpScheduled = true;
+        }
+        // Not inline: this runs inside a flush, and a pump flushes too.
+        c.executor().execute(() -> pump(c));
     }
 
     /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */

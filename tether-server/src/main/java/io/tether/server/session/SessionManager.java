@@ -160,6 +160,11 @@ public final class SessionManager implements Sessions, SessionLayer {
     }
 
     @Override
+    public void writable(SessionConnection conn) {
+        hooks.writable(conn);
+    }
+
+    @Override
     public CompletableFuture<Void> send(SessionConnection conn, byte[] message) {
         return hooks.send(conn, message);
     }

@@ -32,6 +32,13 @@ public interface SessionLayer {
      */
     byte[] sequenced(SessionConnection conn, Frame frame);
 
+    /**
+     * The connection's outbound queue drained below {@code buffer_low_watermark} after it went over
+     * {@code buffer_high_watermark} ({@link SessionConnection#isWritable()} is true again): a writer
+     * that stopped may go on.
+     */
+    void writable(SessionConnection conn);
+
     /** {@code conn.send} on a sequenced connection, from any thread. */
     CompletableFuture<Void> send(SessionConnection conn, byte[] message);
 

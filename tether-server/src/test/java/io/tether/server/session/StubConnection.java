@@ -37,6 +37,7 @@ final class StubConnection implements InvocationHandler {
             case "id":
                 return id;
             case "isOpen":
+            case "isWritable":
                 return open;
             case "executor":
                 return ImmediateEventExecutor.INSTANCE;
