@@ -27,7 +27,9 @@ final class LineSplitter {
         int eol = in.forEachByte(start + scanned, readable - scanned, ByteProcessor.FIND_LF);
         if (eol < 0) {
             scanned = readable;
-            if (readable > maxLength + 1) {
+            // readable - 1: the content so far, less a CR that may precede the LF still to come. Not
+            // maxLength + 1, which overflows for a limit of Integer.MAX_VALUE and refused every line.
+            if (readable - 1 > maxLength) {
                 throw new ProtocolException("line longer than package_max_length " + maxLength + " bytes");
             }
             return null;

@@ -1,0 +1,72 @@
+package io.tether.server.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tether.core.protocol.ProtocolException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Examples for LineSplitter; ConnectionCodecFuzzTest fuzzes it through the pipeline. */
+class LineSplitterTest {
+
+    private static List<String> lines(LineSplitter s, ByteBuf in) {
+        List<String> out = new ArrayList<>();
+        ByteBuf line;
+        while ((line = s.next(in)) != null) {
+            out.add(line.toString(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static ByteBuf buf(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void cutsLinesAndDropsOneCrBeforeLf() {
+        ByteBuf in = buf("a\r\nb\n\nc\r\r\nd");
+        try {
+            assertThat(lines(new LineSplitter(64), in)).containsExactly("a", "b", "", "c\r");
+            assertThat(in.readableBytes()).isEqualTo(1);
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    void refusesALineOverTheLimitAsSoonAsItCannotFit() {
+        LineSplitter s = new LineSplitter(4);
+        ByteBuf in = buf("abcd\r"); // could still be "abcd" + CRLF
+        try {
+            assertThat(s.next(in)).isNull();
+            in.writeByte('e');
+            assertThatThrownBy(() -> s.next(in)).isInstanceOf(ProtocolException.class);
+        } finally {
+            in.release();
+        }
+    }
+
+    /**
+     * Regression (found by ConnectionCodecFuzzTest): with package_max_length Integer.MAX_VALUE,
+     * {@code maxLength + 1} overflowed, so any unfinished line, even the empty rest after a complete
+     * one, was refused as "longer than package_max_length" and the connection closed.
+     */
+    @Test
+    void noLimitOverflowAtIntegerMaxValue() {
+        LineSplitter s = new LineSplitter(Integer.MAX_VALUE);
+        ByteBuf in = buf("hello\nwor");
+        try {
+            assertThat(lines(s, in)).containsExactly("hello");
+            in.writeCharSequence("ld\n", StandardCharsets.UTF_8);
+            assertThat(lines(s, in)).containsExactly("world");
+            assertThat(lines(s, in)).isEmpty();
+        } finally {
+            in.release();
+        }
+    }
+}
