@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  */
 final class LineFrameDecoder extends MessageToMessageDecoder<ByteBuf> {
     private static final Pattern EVERY_MS = Pattern.compile("(\\d+) ms");
+    private static final long U32_MAX = 0xFFFF_FFFFL;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf line, List<Object> out) {
@@ -37,7 +38,7 @@ final class LineFrameDecoder extends MessageToMessageDecoder<ByteBuf> {
             out.add(new Frame.Ping(0));
         } else if (t.startsWith("notice too many pings")) {
             Matcher m = EVERY_MS.matcher(t);
-            out.add(new Frame.Notice(Frame.Notice.TOO_MANY_PINGS, m.find() ? Long.parseLong(m.group(1)) : 0, text));
+            out.add(new Frame.Notice(Frame.Notice.TOO_MANY_PINGS, m.find() ? millis(m.group(1)) : 0, text));
         } else if (t.startsWith("error too many pings")) {
             out.add(new Frame.Close(CloseReason.TOO_MANY_PINGS.code(), text.trim().substring("error ".length())));
         } else if (t.startsWith("error protocol error")) {
@@ -47,5 +48,20 @@ final class LineFrameDecoder extends MessageToMessageDecoder<ByteBuf> {
             line.readBytes(bytes);
             out.add(new Frame.Data(bytes));
         }
+    }
+
+    /**
+     * The notice's interval: decimal digits, at most {@link #U32_MAX} (what a NOTICE frame's value
+     * holds), so a server's number too long for a long cannot throw out of the decoder.
+     */
+    static long millis(String digits) {
+        long v = 0;
+        for (int i = 0; i < digits.length(); i++) {
+            v = v * 10 + (digits.charAt(i) - '0');
+            if (v >= U32_MAX) {
+                return U32_MAX;
+            }
+        }
+        return v;
     }
 }
