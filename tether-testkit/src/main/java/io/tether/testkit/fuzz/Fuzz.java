@@ -36,8 +36,11 @@ import java.util.function.Function;
  * </ul>
  * Maven passes {@code -D} properties of its command line on to the test JVM.
  *
+ * Test classes that use it carry a {@code @Timeout} sized for CI's budget; a long local run adds
+ * {@code -Djunit.jupiter.execution.timeout.mode=disabled}.
+ *
  * <p>Why not jqwik: from version 1.10 its maintainer asks that it not be used with AI coding agents,
- * and this harness was written by one; see docs/TESTING.md.
+ * and this harness was written by one (README, "The tests").
  */
 public final class Fuzz {
     public static final String SEED = "tether.fuzz.seed";
