@@ -295,7 +295,7 @@ class FrameCodecFuzzTest {
     void validFramesSurviveAnySplit() {
         record Case(List<Frame> frames, boolean preamble, List<Integer> cuts) {
         }
-        Fuzz.property("encode, then FrameDecoder in any split", 2000).check(
+        Fuzz.property("encode, then FrameDecoder in any split", 1500).check(
                 src -> new Case(WireGen.frames(src, 1, 6), src.bool(), WireGen.cuts(src)),
                 c -> {
                     byte[] wire = WireGen.encode(c.frames);
@@ -321,7 +321,7 @@ class FrameCodecFuzzTest {
     void frameDecoderIsSplitInvariantAndOnlyFailsWithProtocolErrors() {
         record Case(byte[] input, boolean preamble, int max, List<Integer> cuts) {
         }
-        Fuzz.property("FrameDecoder on arbitrary bytes in any split", 3000).check(
+        Fuzz.property("FrameDecoder on arbitrary bytes in any split", 2500).check(
                 src -> new Case(WireGen.wireInput(src), src.bool(), WireGen.maxPayload(src), WireGen.cuts(src)),
                 c -> splitInvariant(c.input, c.preamble, c.max, c.cuts));
     }
