@@ -155,13 +155,18 @@ class BackpressureTest {
         assertThat(server.connection(id).isWritable()).isFalse();
         long inAtPause = server.connection(id).info().bytesIn();
 
-        // Paused for longer than the idle deadline: not read from (bytes in stay put), not closed.
+        // Paused for longer than the idle deadline, and not closed: when its deadline comes due the
+        // server reads once (one read, at most 64 KB) and finds the bytes the client has been sending
+        // all along. So it is read from at most once per idle period, and what that echoes is bounded.
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
-                .until(() -> server.connection(id) != null && server.connection(id).info().bytesIn() == inAtPause);
+                .until(() -> server.connection(id) != null && !channel(id).config().isAutoRead());
         assertThat(echo.closes).isEmpty();
+        long readWhilePaused = server.connection(id).info().bytesIn() - inAtPause;
+        assertThat(readWhilePaused).as("read while paused for 1.5 s with a 1 s idle deadline: at most two probe reads")
+                .isLessThanOrEqualTo(2 * 64 * K);
         assertThat(inAtPause).as("read before the pause, of %d sent", total).isLessThan(total / 2);
-        assertThat(queued(id)).as("queued while paused: the high mark plus what one read batch echoed")
-                .isLessThanOrEqualTo(high + 2 * 64 * K);
+        assertThat(queued(id)).as("queued while paused: the high mark plus what one read batch and the probes echoed")
+                .isLessThanOrEqualTo(high + 4 * 64 * K);
         assertThat(sender.isAlive()).as("the client cannot send it all while the server does not read").isTrue();
 
         // The client reads again: everything comes back, in order, and the connection lives on.
@@ -191,6 +196,44 @@ class BackpressureTest {
         // Now really silent: the idle deadline applies again.
         await().atMost(Duration.ofSeconds(5)).until(() -> echo.closes.containsKey(id));
         assertThat(echo.closes.get(id).reason()).isEqualTo(CloseReason.IDLE_TIMEOUT);
+    }
+
+    @Test
+    void aClientThatStopsReadingAndSendsNothingIsClosedByTheIdleDeadlineOnTime() throws Exception {
+        // The fault lab's "client stops reading" and "cable pulled while the server writes": reading
+        // is paused because the queue is full, but the peer is silent, so the idle deadline still
+        // holds (after one read that finds nothing). Soft limit off, so only the idle rule can close it.
+        ServerHandler flood = new ServerHandler() {
+            @Override
+            public void onConnect(Connection conn) {
+                echo.onConnect(conn);
+            }
+
+            @Override
+            public void onReceive(Connection conn, Message message) {
+                for (int i = 0; i < 64; i++) {
+                    conn.send(new byte[64 * K]); // 4 MB: far more than the kernel buffers take
+                }
+            }
+
+            @Override
+            public void onClose(Connection conn, CloseInfo info) {
+                echo.onClose(conn, info);
+            }
+        };
+        start(ServerConfig.builder().framing(Framing.LINE).maxOutboundBytes(0).outboundHardLimit(64 * 1024 * K)
+                .heartbeatIdleTime(Duration.ofSeconds(1)), flood);
+        Socket s = connect();
+        s.getOutputStream().write("go\n".getBytes(StandardCharsets.US_ASCII));
+        long sentAt = System.nanoTime();
+        long id = onlyConnection();
+        await("reading paused").atMost(Duration.ofSeconds(5)).until(() -> echo.closes.containsKey(id)
+                || !channel(id).config().isAutoRead());
+        await().atMost(Duration.ofSeconds(5)).until(() -> echo.closes.containsKey(id));
+        long closedAfterMs = (System.nanoTime() - sentAt) / 1_000_000;
+        assertThat(echo.closes.get(id).reason()).isEqualTo(CloseReason.IDLE_TIMEOUT);
+        assertThat(closedAfterMs).as("closed 1 s after its last byte, plus a probe read and a tick or two (tolerance 500 ms)")
+                .isBetween(1000L, 1500L);
     }
 
     @ParameterizedTest

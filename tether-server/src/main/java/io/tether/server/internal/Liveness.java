@@ -26,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * <p>The wheel also keeps the soft outbound limit's deadline ({@link OutboundLimits}): a connection
  * over max_outbound_bytes is looked at when its outbound_soft_time is up. With neither idle
  * deadline nor server pings configured, a loop's wheel ticks only while such a connection is on it.
- * While reading from a connection is paused for backpressure, its idle deadline and server ping
- * wait: the server is not listening, so the peer's silence is not the peer's.
+ * While reading from a connection is paused for backpressure, a deadline that comes due is judged
+ * only after one read: the server was not listening, so bytes waiting in the socket are the peer's
+ * life, and only a peer that sent nothing at all is closed (one tick later). The queue draining is
+ * not life: the kernel takes bytes into its own send buffer whether or not the peer is still there.
  */
 final class Liveness {
     private final ServerContext ctx;
@@ -139,13 +141,17 @@ final class Liveness {
             }
             next = look;
         }
-        if (OutboundLimits.paused(c)) {
-            // Not reading from it (backpressure): its silence and an unanswered ping are not the peer's.
-            // Reads resuming count as life (ServerConnection.readsResumed); look again after that.
-            if (enabled()) {
-                next = Math.min(next, now + Math.max(tickNanos, idleNanos > 0 ? idleNanos : pingIntervalNanos));
-            }
-            return due(c, next);
+        long judge = judgeAt(c);
+        if (judge == Long.MAX_VALUE || judge - now > 0) {
+            c.readProbed = false;
+        } else if (OutboundLimits.paused(c) && !c.readProbed) {
+            // A deadline came due while the server was not reading from it (backpressure): its silence
+            // may be the server's deafness. Read once first: bytes that were waiting are life
+            // (onRead), and a peer that really sent nothing (pulled cable, stopped process) is judged
+            // one tick later.
+            c.readProbed = true;
+            c.channel.read();
+            return due(c, Math.min(next, now + tickNanos));
         }
         long lastRead = c.lastReadNanos();
         if (idleNanos > 0) {
@@ -182,6 +188,20 @@ final class Liveness {
             next = Math.min(next, now + pingIntervalNanos); // look again once it has spoken
         }
         return due(c, next);
+    }
+
+    /** The earliest time a liveness rule could close {@code c}, from its stamps; MAX_VALUE for none. */
+    private long judgeAt(ServerConnection c) {
+        long lastRead = c.lastReadNanos();
+        long at = Long.MAX_VALUE;
+        if (idleNanos > 0) {
+            at = lastRead + idleNanos;
+        }
+        if (pingIntervalNanos > 0 && c.framing == Framing.FRAME && c.helloSeen && c.pingSentAt != 0
+                && lastRead - c.pingSentAt <= 0) {
+            at = Math.min(at, c.pingSentAt + pingTimeoutNanos);
+        }
+        return at;
     }
 
     /**

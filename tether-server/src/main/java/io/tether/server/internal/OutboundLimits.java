@@ -118,7 +118,6 @@ final class OutboundLimits {
         }
         c.channel.config().setAutoRead(writable);
         if (writable) {
-            c.readsResumed();
             if (c.overSoft) {
                 ChannelOutboundBuffer queue = c.channel.unsafe().outboundBuffer();
                 if (queue == null || queue.totalPendingWriteBytes() < soft) {

@@ -91,6 +91,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
      */
     boolean overSoft;
     int overSoftSinceMillis;
+    /** Liveness asked for one read of a paused connection before judging a deadline that came due. */
+    boolean readProbed;
     /** Orders this connection's application calls on the handler executor (HandlerEvents). */
     private volatile SerialExecutor serial;
 
@@ -223,15 +225,6 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     void onRead(int bytes) {
         LAST_READ.setOpaque(this, ctx.ticker.nanoTime());
         BYTES_IN.setOpaque(this, (long) BYTES_IN.getOpaque(this) + bytes);
-    }
-
-    /**
-     * Reads resume after a pause for backpressure: the peer took what was queued (its kernel
-     * acknowledged it), which is life, and the time the server was not reading is not the peer's
-     * silence; so the idle deadline starts over (Liveness).
-     */
-    void readsResumed() {
-        LAST_READ.setOpaque(this, ctx.ticker.nanoTime());
     }
 
     void onWrite(int bytes) {

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
+import io.tether.core.liveness.DeadlineWheel;
 import io.tether.server.Connection;
 import io.tether.server.Framing;
 import io.tether.server.ServerConfig;
@@ -40,6 +41,8 @@ class OutboundLimitsTest {
     private ServerConnection conn;
     /** While true, flushes stop before the channel: everything written stays queued, as for a client that does not read. */
     private boolean peerStalled = true;
+    /** Reads the server asked for. */
+    private int reads;
 
     @AfterEach
     void close() {
@@ -70,6 +73,12 @@ class OutboundLimitsTest {
                 if (!peerStalled) {
                     c.flush();
                 }
+            }
+
+            @Override
+            public void read(ChannelHandlerContext c) {
+                reads++;
+                c.read();
             }
         });
         channel.pipeline().addLast(new ConnectionCodec(conn, framing, cfg.packageMaxLength()));
@@ -105,9 +114,40 @@ class OutboundLimitsTest {
         peerReads();
         assertThat(channel.isWritable()).isTrue();
         assertThat(channel.config().isAutoRead()).as("drained: reading goes on").isTrue();
-        assertThat(conn.lastReadNanos() - before).as("draining counts as life for the idle deadline")
-                .isEqualTo(TimeUnit.SECONDS.toNanos(5));
+        assertThat(conn.lastReadNanos()).as("draining is not life: the kernel takes bytes for a dead peer too")
+                .isEqualTo(before);
         assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void aDeadlineDueWhilePausedIsJudgedAfterOneRead() {
+        open(Framing.LINE, ServerConfig.builder().maxOutboundBytes(0).heartbeatIdleTime(Duration.ofSeconds(1)));
+        conn.send(new byte[80 * K]);
+        assertThat(OutboundLimits.paused(conn)).isTrue();
+
+        clock.advance(1, TimeUnit.SECONDS);
+        long now = clock.nanoTime();
+        long next = ctx.liveness.onDue(conn, now);
+        assertThat(reads).as("due while paused: one read first").isEqualTo(1);
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(next).as("judged again one tick (10 ms) later").isEqualTo(now + TimeUnit.MILLISECONDS.toNanos(10));
+
+        clock.advance(10, TimeUnit.MILLISECONDS);
+        conn.onRead(5); // the read found bytes the client had sent meanwhile: it is alive
+        now = clock.nanoTime();
+        assertThat(ctx.liveness.onDue(conn, now)).as("next look at its new deadline").isEqualTo(now + TimeUnit.SECONDS.toNanos(1));
+        assertThat(channel.isOpen()).isTrue();
+
+        clock.advance(1, TimeUnit.SECONDS);
+        ctx.liveness.onDue(conn, clock.nanoTime());
+        assertThat(reads).isEqualTo(2);
+        clock.advance(10, TimeUnit.MILLISECONDS);
+        assertThat(ctx.liveness.onDue(conn, clock.nanoTime())).isEqualTo(DeadlineWheel.NONE);
+        assertThat(channel.isOpen()).as("the read found nothing: silent for 1.01 s, closed").isFalse();
+        assertThat(closes).singleElement().satisfies(info -> {
+            assertThat(info.reason()).isEqualTo(CloseReason.IDLE_TIMEOUT);
+            assertThat(info.detail()).isEqualTo("nothing received for 1010 ms");
+        });
     }
 
     @Test
