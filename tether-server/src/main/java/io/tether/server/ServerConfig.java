@@ -1,7 +1,6 @@
 package io.tether.server;
 
 import io.tether.core.config.ConfigException;
-import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
 import java.nio.file.Path;
@@ -28,76 +27,31 @@ public final class ServerConfig {
         ALLOW
     }
 
-    private final String host;
-    private final int port;
-    private final int workerNum;
-    private final int maxConnection;
-    private final int packageMaxLength;
-    private final Framing framing;
-    private final int bufferHighWatermark;
-    private final int bufferLowWatermark;
-    /** As set (null: follows buffer_low_watermark), kept so toBuilder() keeps following it. */
-    private final Long maxOutboundBytesSetting;
-    private final long maxOutboundBytes;
-    private final Duration outboundSoftTime;
-    private final long outboundHardLimit;
-    private final boolean openTcpKeepalive;
-    private final Duration tcpKeepIdle;
-    private final Duration tcpKeepInterval;
-    private final int tcpKeepCount;
-    private final Duration tcpUserTimeout;
-    private final Duration heartbeatIdleTime;
-    private final Duration heartbeatCheckInterval;
-    private final Duration heartbeatTick;
-    private final Duration serverPingInterval;
-    private final Duration serverPingTimeout;
-    private final Duration pingMinInterval;
-    private final int pingStrikes;
-    private final Duration healthCacheTime;
-    private final Duration healthCheckTimeout;
-    private final HealthFailMode healthFailMode;
-    private final Duration shutdownTimeout;
-    private final String serverName;
-    private final boolean openSessions;
-    private final Duration sessionResumeWindow;
-    private final int sessionReplayBuffer;
-    private final long sessionReplayBytes;
-    private final DuplicatePolicy sessionDuplicatePolicy;
+    /** The values, checked and completed (worker_num, the heartbeat pair); never handed out. */
+    private final Builder v;
 
     private ServerConfig(Builder b) {
-        host = b.host;
-        port = b.port;
-        workerNum = b.workerNum > 0 ? b.workerNum : Runtime.getRuntime().availableProcessors();
-        maxConnection = b.maxConnection;
-        packageMaxLength = b.packageMaxLength;
-        framing = b.framing;
-        bufferHighWatermark = b.bufferHighWatermark;
-        bufferLowWatermark = b.bufferLowWatermark;
-        if (bufferLowWatermark > bufferHighWatermark) {
-            throw new ConfigException("buffer_low_watermark (" + bufferLowWatermark + ") must not exceed buffer_high_watermark ("
-                    + bufferHighWatermark + ")");
+        Builder v = b.copy();
+        this.v = v;
+        if (v.workerNum <= 0) {
+            v.workerNum = Runtime.getRuntime().availableProcessors();
         }
-        maxOutboundBytesSetting = b.maxOutboundBytes;
-        maxOutboundBytes = b.maxOutboundBytes != null ? b.maxOutboundBytes : bufferLowWatermark;
-        outboundSoftTime = b.outboundSoftTime;
-        outboundHardLimit = b.outboundHardLimit;
-        if (outboundHardLimit > 0 && outboundHardLimit < bufferHighWatermark) {
-            throw new ConfigException("outbound_hard_limit (" + outboundHardLimit + ") must be at least buffer_high_watermark ("
-                    + bufferHighWatermark + "), or the hard limit closes connections before reading from them is paused");
+        if (v.bufferLowWatermark > v.bufferHighWatermark) {
+            throw new ConfigException("buffer_low_watermark (" + v.bufferLowWatermark + ") must not exceed buffer_high_watermark ("
+                    + v.bufferHighWatermark + ")");
         }
-        if (outboundHardLimit > 0 && maxOutboundBytes > outboundHardLimit) {
-            throw new ConfigException("max_outbound_bytes (" + maxOutboundBytes + ") must not exceed outbound_hard_limit ("
-                    + outboundHardLimit + "), or the soft limit never applies");
+        if (v.outboundHardLimit > 0 && v.outboundHardLimit < v.bufferHighWatermark) {
+            throw new ConfigException("outbound_hard_limit (" + v.outboundHardLimit + ") must be at least buffer_high_watermark ("
+                    + v.bufferHighWatermark + "), or the hard limit closes connections before reading from them is paused");
         }
-        openTcpKeepalive = b.openTcpKeepalive;
-        tcpKeepIdle = b.tcpKeepIdle;
-        tcpKeepInterval = b.tcpKeepInterval;
-        tcpKeepCount = b.tcpKeepCount;
-        tcpUserTimeout = b.tcpUserTimeout;
+        if (v.outboundHardLimit > 0 && maxOutboundBytes() > v.outboundHardLimit) {
+            throw new ConfigException("max_outbound_bytes (" + maxOutboundBytes() + ") must not exceed outbound_hard_limit ("
+                    + v.outboundHardLimit + "), or the soft limit never applies");
+        }
         // Swoole's rule: idle time defaults to twice the check interval. Tether's wheel does not need
         // the interval to close on time, so given only an idle time it reports half of it.
-        Duration idle = b.heartbeatIdleTime;
-        Duration check = b.heartbeatCheckInterval;
+        Duration idle = v.heartbeatIdleTime;
+        Duration check = v.heartbeatCheckInterval;
         if (idle.isZero() && !check.isZero()) {
             idle = check.multipliedBy(2);
         } else if (!idle.isZero() && check.isZero()) {
@@ -107,28 +61,13 @@ public final class ServerConfig {
             throw new ConfigException("heartbeat_check_interval (" + Values.format(check)
                     + ") must not exceed heartbeat_idle_time (" + Values.format(idle) + ")");
         }
-        heartbeatIdleTime = idle;
-        heartbeatCheckInterval = check;
-        heartbeatTick = b.heartbeatTick;
-        serverPingInterval = b.serverPingInterval;
-        serverPingTimeout = b.serverPingTimeout;
-        if (!idle.isZero() && !serverPingInterval.isZero() && serverPingInterval.compareTo(idle) >= 0) {
-            throw new ConfigException("server_ping_interval (" + Values.format(serverPingInterval)
+        v.heartbeatIdleTime = idle;
+        v.heartbeatCheckInterval = check;
+        if (!idle.isZero() && !v.serverPingInterval.isZero() && v.serverPingInterval.compareTo(idle) >= 0) {
+            throw new ConfigException("server_ping_interval (" + Values.format(v.serverPingInterval)
                     + ") must be shorter than heartbeat_idle_time (" + Values.format(idle)
                     + "), or the idle deadline closes connections before they are pinged");
         }
-        pingMinInterval = b.pingMinInterval;
-        pingStrikes = b.pingStrikes;
-        healthCacheTime = b.healthCacheTime;
-        healthCheckTimeout = b.healthCheckTimeout;
-        healthFailMode = b.healthFailMode;
-        shutdownTimeout = b.shutdownTimeout;
-        serverName = b.serverName;
-        openSessions = b.openSessions;
-        sessionResumeWindow = b.sessionResumeWindow;
-        sessionReplayBuffer = b.sessionReplayBuffer;
-        sessionReplayBytes = b.sessionReplayBytes;
-        sessionDuplicatePolicy = b.sessionDuplicatePolicy;
     }
 
     public static Builder builder() {
@@ -137,41 +76,7 @@ public final class ServerConfig {
 
     /** A builder holding this config's values, to change a few. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.host = host;
-        b.port = port;
-        b.workerNum = workerNum;
-        b.maxConnection = maxConnection;
-        b.packageMaxLength = packageMaxLength;
-        b.framing = framing;
-        b.bufferHighWatermark = bufferHighWatermark;
-        b.bufferLowWatermark = bufferLowWatermark;
-        b.maxOutboundBytes = maxOutboundBytesSetting;
-        b.outboundSoftTime = outboundSoftTime;
-        b.outboundHardLimit = outboundHardLimit;
-        b.openTcpKeepalive = openTcpKeepalive;
-        b.tcpKeepIdle = tcpKeepIdle;
-        b.tcpKeepInterval = tcpKeepInterval;
-        b.tcpKeepCount = tcpKeepCount;
-        b.tcpUserTimeout = tcpUserTimeout;
-        b.heartbeatIdleTime = heartbeatIdleTime;
-        b.heartbeatCheckInterval = heartbeatCheckInterval;
-        b.heartbeatTick = heartbeatTick;
-        b.serverPingInterval = serverPingInterval;
-        b.serverPingTimeout = serverPingTimeout;
-        b.pingMinInterval = pingMinInterval;
-        b.pingStrikes = pingStrikes;
-        b.healthCacheTime = healthCacheTime;
-        b.healthCheckTimeout = healthCheckTimeout;
-        b.healthFailMode = healthFailMode;
-        b.shutdownTimeout = shutdownTimeout;
-        b.serverName = serverName;
-        b.openSessions = openSessions;
-        b.sessionResumeWindow = sessionResumeWindow;
-        b.sessionReplayBuffer = sessionReplayBuffer;
-        b.sessionReplayBytes = sessionReplayBytes;
-        b.sessionDuplicatePolicy = sessionDuplicatePolicy;
-        return b;
+        return v.copy();
     }
 
     /** A config from flat keys (YAML or flags); unknown keys and bad values throw, naming the key. */
@@ -186,139 +91,66 @@ public final class ServerConfig {
         return fromMap(Settings.readYaml(file));
     }
 
-    private static final Duration DAY = Duration.ofDays(1);
-    private static final Duration MAX_KEEPALIVE = Duration.ofSeconds(32767); // the kernel's limit
-
     /** Every key the server accepts, in the order docs/CONFIG.md lists them. */
-    public static final Settings<Builder> SETTINGS = new Settings<>(
-            new Setting<>("host", "127.0.0.1", "Address to listen on; 0.0.0.0 for every interface.",
-                    (b, v) -> b.host(Values.text("host", v))),
-            new Setting<>("port", "9501", "TCP port to listen on; 0 picks a free one.",
-                    (b, v) -> b.port(Values.integer("port", v, 0, 65535))),
-            new Setting<>("worker_num", "CPU cores", "Event-loop threads (Swoole: worker processes).",
-                    (b, v) -> b.workerNum(Values.integer("worker_num", v, 1, 1024))),
-            new Setting<>("max_connection", "100000", "Connections held at once; one more is closed with reason `limit reached`.",
-                    (b, v) -> b.maxConnection(Values.integer("max_connection", v, 1, 10_000_000))),
-            new Setting<>("package_max_length", "2M", "Largest message (line, frame payload or raw read) in bytes; `64K`, `2M` work. Larger closes the connection with reason `protocol error`.",
-                    (b, v) -> b.packageMaxLength((int) Values.size("package_max_length", v, 64, 1L << 30))),
-            new Setting<>("framing", "auto", "`auto` (line and frame clients on one port, told apart by the first byte), `line`, `frame` or `raw`.",
-                    (b, v) -> b.framing(Framing.valueOf(Values.oneOf("framing", v, "auto", "line", "frame", "raw").toUpperCase(Locale.ROOT)))),
-            new Setting<>("buffer_high_watermark", "64K", "Queued outbound bytes above which a connection is not writable (Swoole's name; Netty's write-buffer high water mark): the server stops reading from it, so a client that does not read its replies cannot make the server queue more for it, and the session layer stops writing to it, until the queue drains below buffer_low_watermark. `64K`, `1M` work.",
-                    (b, v) -> b.bufferHighWatermark((int) Values.size("buffer_high_watermark", v, 1, 1L << 30))),
-            new Setting<>("buffer_low_watermark", "32K", "Queued outbound bytes below which a connection that went over buffer_high_watermark is writable again and read from again. At most buffer_high_watermark.",
-                    (b, v) -> b.bufferLowWatermark((int) Values.size("buffer_low_watermark", v, 0, 1L << 30))),
-            new Setting<>("max_outbound_bytes", "buffer_low_watermark", "Soft limit on a connection's queued outbound bytes: a connection with this many or more queued for outbound_soft_time without a break is closed with reason `slow consumer`. By default equal to buffer_low_watermark: a connection the server has stopped reading from (over buffer_high_watermark, not yet back under buffer_low_watermark) is always at it, so a client that reads nothing is closed after outbound_soft_time. 0 turns the soft limit off.",
-                    (b, v) -> b.maxOutboundBytes(Values.size("max_outbound_bytes", v, 0, 1L << 40))),
-            new Setting<>("outbound_soft_time", "30s", "How long a connection may stay at or over max_outbound_bytes before it is closed with reason `slow consumer`; dropping under the limit, even briefly, starts the time over.",
-                    (b, v) -> b.outboundSoftTime(Values.duration("outbound_soft_time", v, Duration.ZERO, DAY))),
-            new Setting<>("outbound_hard_limit", "4M", "Hard limit on a connection's queued outbound bytes: a send that would take it over closes the connection at once with reason `slow consumer`, and that send and everything still queued fail with SlowConsumerException. At least buffer_high_watermark; a single message larger than this can never be sent. 0 turns it off.",
-                    (b, v) -> b.outboundHardLimit(Values.size("outbound_hard_limit", v, 0, 1L << 40))),
-            new Setting<>("open_tcp_keepalive", "false", "Turn on kernel TCP keepalive (SO_KEEPALIVE) on every accepted socket.",
-                    (b, v) -> b.openTcpKeepalive(Values.bool("open_tcp_keepalive", v))),
-            new Setting<>("tcp_keepidle", "3600s", "Silence before the first keepalive probe (TCP_KEEPIDLE). Whole seconds, 1s to 32767s.",
-                    (b, v) -> b.tcpKeepIdle(wholeSeconds("tcp_keepidle", v))),
-            new Setting<>("tcp_keepinterval", "60s", "Time between keepalive probes (TCP_KEEPINTVL). Whole seconds, 1s to 32767s.",
-                    (b, v) -> b.tcpKeepInterval(wholeSeconds("tcp_keepinterval", v))),
-            new Setting<>("tcp_keepcount", "5", "Unanswered probes before the kernel drops the connection (TCP_KEEPCNT); reason `keepalive timeout`.",
-                    (b, v) -> b.tcpKeepCount(Values.integer("tcp_keepcount", v, 1, 127))),
-            new Setting<>("tcp_user_timeout", "0 (kernel default)", "Longest time sent data may stay unacknowledged before the kernel drops the connection (TCP_USER_TIMEOUT); reason `user timeout`. Catches a dead peer while data is in flight, where keepalive never fires. 0 leaves the kernel default (about 15 minutes of retransmission).",
-                    (b, v) -> b.tcpUserTimeout(Values.duration("tcp_user_timeout", v, Duration.ZERO, DAY))),
-            new Setting<>("heartbeat_idle_time", "0 (off)", "Close a connection that has sent nothing for this long; reason `idle timeout`. Only received bytes count. Defaults to twice heartbeat_check_interval when only that is set (as in Swoole).",
-                    (b, v) -> b.heartbeatIdleTime(Values.duration("heartbeat_idle_time", v, Duration.ZERO, DAY))),
-            new Setting<>("heartbeat_check_interval", "0 (half of heartbeat_idle_time)", "Swoole's scan period. Accepted for compatibility and used for the default above; Tether gives each connection its own deadline, so it never delays a close.",
-                    (b, v) -> b.heartbeatCheckInterval(Values.duration("heartbeat_check_interval", v, Duration.ZERO, DAY))),
-            new Setting<>("heartbeat_tick", "10ms", "Resolution of the deadline wheel: a silent connection is closed at most this long after its deadline. 1ms to 100ms.",
-                    (b, v) -> b.heartbeatTick(Values.duration("heartbeat_tick", v, Duration.ofMillis(1), Duration.ofMillis(100)))),
-            new Setting<>("server_ping_interval", "0 (off)", "Send a PING frame to a frame-mode client that has sent nothing for this long.",
-                    (b, v) -> b.serverPingInterval(Values.duration("server_ping_interval", v, Duration.ZERO, DAY))),
-            new Setting<>("server_ping_timeout", "10s", "Close a pinged frame-mode client that sends nothing back within this long; reason `ping timeout`.",
-                    (b, v) -> b.serverPingTimeout(Values.duration("server_ping_timeout", v, Duration.ofMillis(10), DAY))),
-            new Setting<>("ping_min_interval", "500ms", "Pings (line `ping` or PING frames) closer together than this are strikes; the first is answered with a NOTICE (frame) or `notice too many pings` (line); after ping_strikes the connection is closed with reason `too many pings`. 0 turns the limit off.",
-                    (b, v) -> b.pingMinInterval(Values.duration("ping_min_interval", v, Duration.ZERO, DAY))),
-            new Setting<>("ping_strikes", "2", "Too-fast pings tolerated before closing (gRPC allows 2).",
-                    (b, v) -> b.pingStrikes(Values.integer("ping_strikes", v, 0, 1000))),
-            new Setting<>("health_cache_time", "1s", "How long a health-check result answers pings before the checks run again.",
-                    (b, v) -> b.healthCacheTime(Values.duration("health_cache_time", v, Duration.ZERO, DAY))),
-            new Setting<>("health_check_timeout", "2s", "Longest wait for one health check; a slower one counts as failed.",
-                    (b, v) -> b.healthCheckTimeout(Values.duration("health_check_timeout", v, Duration.ofMillis(1), Duration.ofMinutes(10)))),
-            new Setting<>("health_fail_mode", "reply", "On a failed check: `reply` answers `pong unhealthy NAME`; `withhold` sends no pong, so the client's ping times out.",
-                    (b, v) -> b.healthFailMode(HealthFailMode.valueOf(Values.oneOf("health_fail_mode", v, "reply", "withhold").toUpperCase(Locale.ROOT)))),
-            new Setting<>("shutdown_timeout", "5s", "On shutdown, how long to wait for queued data to flush before closing anyway.",
-                    (b, v) -> b.shutdownTimeout(Values.duration("shutdown_timeout", v, Duration.ZERO, Duration.ofMinutes(10)))),
-            new Setting<>("server_name", "tether", "Name sent to frame clients in WELCOME.",
-                    (b, v) -> b.serverName(Values.text("server_name", v))),
-            new Setting<>("open_sessions", "false", "Turn on the session layer (docs/SESSIONS.md): users, groups, presence events, and resumable sequenced sessions for frame clients. Off, a connection allocates nothing for sessions and a HELLO asking to resume is refused.",
-                    (b, v) -> b.openSessions(Values.bool("open_sessions", v))),
-            new Setting<>("session_resume_window", "30s", "How long a session outlives an abnormal loss of its connection (anything but a CLOSE frame from the client), waiting for the client to resume it with its token; then it ends with reason `expired`. 0 turns resume off: every loss ends the session at once.",
-                    (b, v) -> b.sessionResumeWindow(Values.duration("session_resume_window", v, Duration.ZERO, DAY))),
-            new Setting<>("session_replay_buffer", "1024", "Most sequenced messages a session holds for the client unacknowledged (while connected or detached); one more ends the session with reason `replay overflow`.",
-                    (b, v) -> b.sessionReplayBuffer(Values.integer("session_replay_buffer", v, 1, 10_000_000))),
-            new Setting<>("session_replay_bytes", "1M", "Most payload bytes a session holds unacknowledged; more ends the session with reason `replay overflow`. `64K`, `1M` work.",
-                    (b, v) -> b.sessionReplayBytes(Values.size("session_replay_bytes", v, 1024, 1L << 40))),
-            new Setting<>("session_duplicate_policy", "replace", "A second session binding a user who already has one: `replace` ends the old one (reason `replaced`), `refuse` ends the new one (reason `refused`), `allow` keeps both.",
-                    (b, v) -> b.sessionDuplicatePolicy(DuplicatePolicy.valueOf(Values.oneOf("session_duplicate_policy", v, "replace", "refuse", "allow").toUpperCase(Locale.ROOT)))));
+    public static final Settings<Builder> SETTINGS = ServerKeys.SETTINGS;
 
-    private static Duration wholeSeconds(String key, Object v) {
-        Duration d = Values.duration(key, v, Duration.ofSeconds(1), MAX_KEEPALIVE);
-        if (d.toMillis() % 1000 != 0) {
-            throw new ConfigException(key + ": " + v + " must be whole seconds (the kernel counts this option in seconds)");
-        }
-        return d;
-    }
-
-    public String host() { return host; }
-    public int port() { return port; }
-    public int workerNum() { return workerNum; }
-    public int maxConnection() { return maxConnection; }
-    public int packageMaxLength() { return packageMaxLength; }
-    public Framing framing() { return framing; }
-    public int bufferHighWatermark() { return bufferHighWatermark; }
-    public int bufferLowWatermark() { return bufferLowWatermark; }
+    public String host() { return v.host; }
+    public int port() { return v.port; }
+    public int workerNum() { return v.workerNum; }
+    public int maxConnection() { return v.maxConnection; }
+    public int packageMaxLength() { return v.packageMaxLength; }
+    public Framing framing() { return v.framing; }
+    public int bufferHighWatermark() { return v.bufferHighWatermark; }
+    public int bufferLowWatermark() { return v.bufferLowWatermark; }
     /** The soft limit in force (buffer_low_watermark unless set); 0 when off. */
-    public long maxOutboundBytes() { return maxOutboundBytes; }
-    public Duration outboundSoftTime() { return outboundSoftTime; }
+    public long maxOutboundBytes() { return v.maxOutboundBytes != null ? v.maxOutboundBytes : v.bufferLowWatermark; }
+    public Duration outboundSoftTime() { return v.outboundSoftTime; }
     /** 0 when off. */
-    public long outboundHardLimit() { return outboundHardLimit; }
-    public boolean openTcpKeepalive() { return openTcpKeepalive; }
-    public Duration tcpKeepIdle() { return tcpKeepIdle; }
-    public Duration tcpKeepInterval() { return tcpKeepInterval; }
-    public int tcpKeepCount() { return tcpKeepCount; }
-    public Duration tcpUserTimeout() { return tcpUserTimeout; }
-    public Duration heartbeatIdleTime() { return heartbeatIdleTime; }
-    public Duration heartbeatCheckInterval() { return heartbeatCheckInterval; }
-    public Duration heartbeatTick() { return heartbeatTick; }
-    public Duration serverPingInterval() { return serverPingInterval; }
-    public Duration serverPingTimeout() { return serverPingTimeout; }
-    public Duration pingMinInterval() { return pingMinInterval; }
-    public int pingStrikes() { return pingStrikes; }
-    public Duration healthCacheTime() { return healthCacheTime; }
-    public Duration healthCheckTimeout() { return healthCheckTimeout; }
-    public HealthFailMode healthFailMode() { return healthFailMode; }
-    public Duration shutdownTimeout() { return shutdownTimeout; }
-    public String serverName() { return serverName; }
-    public boolean openSessions() { return openSessions; }
-    public Duration sessionResumeWindow() { return sessionResumeWindow; }
-    public int sessionReplayBuffer() { return sessionReplayBuffer; }
-    public long sessionReplayBytes() { return sessionReplayBytes; }
-    public DuplicatePolicy sessionDuplicatePolicy() { return sessionDuplicatePolicy; }
+    public long outboundHardLimit() { return v.outboundHardLimit; }
+    public boolean openTcpKeepalive() { return v.openTcpKeepalive; }
+    public Duration tcpKeepIdle() { return v.tcpKeepIdle; }
+    public Duration tcpKeepInterval() { return v.tcpKeepInterval; }
+    public int tcpKeepCount() { return v.tcpKeepCount; }
+    public Duration tcpUserTimeout() { return v.tcpUserTimeout; }
+    public Duration heartbeatIdleTime() { return v.heartbeatIdleTime; }
+    public Duration heartbeatCheckInterval() { return v.heartbeatCheckInterval; }
+    public Duration heartbeatTick() { return v.heartbeatTick; }
+    public Duration serverPingInterval() { return v.serverPingInterval; }
+    public Duration serverPingTimeout() { return v.serverPingTimeout; }
+    public Duration pingMinInterval() { return v.pingMinInterval; }
+    public int pingStrikes() { return v.pingStrikes; }
+    public Duration healthCacheTime() { return v.healthCacheTime; }
+    public Duration healthCheckTimeout() { return v.healthCheckTimeout; }
+    public HealthFailMode healthFailMode() { return v.healthFailMode; }
+    public Duration shutdownTimeout() { return v.shutdownTimeout; }
+    public String serverName() { return v.serverName; }
+    public boolean openSessions() { return v.openSessions; }
+    public Duration sessionResumeWindow() { return v.sessionResumeWindow; }
+    public int sessionReplayBuffer() { return v.sessionReplayBuffer; }
+    public long sessionReplayBytes() { return v.sessionReplayBytes; }
+    public DuplicatePolicy sessionDuplicatePolicy() { return v.sessionDuplicatePolicy; }
+
 
     @Override
     public String toString() {
-        return "ServerConfig{" + host + ":" + port + ", worker_num=" + workerNum + ", framing=" + framing.name().toLowerCase(Locale.ROOT)
-                + ", max_connection=" + maxConnection + ", package_max_length=" + packageMaxLength
-                + ", buffer_watermarks=" + bufferLowWatermark + "/" + bufferHighWatermark
-                + ", max_outbound_bytes=" + maxOutboundBytes + "/" + Values.format(outboundSoftTime)
-                + ", outbound_hard_limit=" + outboundHardLimit
-                + ", keepalive=" + (openTcpKeepalive ? Values.format(tcpKeepIdle) + "/" + Values.format(tcpKeepInterval) + "/" + tcpKeepCount : "off")
-                + ", tcp_user_timeout=" + Values.format(tcpUserTimeout)
-                + ", heartbeat_idle_time=" + Values.format(heartbeatIdleTime)
-                + ", heartbeat_check_interval=" + Values.format(heartbeatCheckInterval)
-                + ", server_ping=" + (serverPingInterval.isZero() ? "off" : Values.format(serverPingInterval) + "/" + Values.format(serverPingTimeout))
-                + ", ping_min_interval=" + Values.format(pingMinInterval) + "}";
+        return "ServerConfig{" + v.host + ":" + v.port + ", worker_num=" + v.workerNum + ", v.framing=" + v.framing.name().toLowerCase(Locale.ROOT)
+                + ", max_connection=" + v.maxConnection + ", package_max_length=" + v.packageMaxLength
+                + ", buffer_watermarks=" + v.bufferLowWatermark + "/" + v.bufferHighWatermark
+                + ", max_outbound_bytes=" + maxOutboundBytes() + "/" + Values.format(v.outboundSoftTime)
+                + ", outbound_hard_limit=" + v.outboundHardLimit
+                + ", keepalive=" + (v.openTcpKeepalive ? Values.format(v.tcpKeepIdle) + "/" + Values.format(v.tcpKeepInterval) + "/" + v.tcpKeepCount : "off")
+                + ", tcp_user_timeout=" + Values.format(v.tcpUserTimeout)
+                + ", heartbeat_idle_time=" + Values.format(v.heartbeatIdleTime)
+                + ", heartbeat_check_interval=" + Values.format(v.heartbeatCheckInterval)
+                + ", server_ping=" + (v.serverPingInterval.isZero() ? "off" : Values.format(v.serverPingInterval) + "/" + Values.format(v.serverPingTimeout))
+                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "}";
     }
 
-    /** Collects values; {@link #build()} checks how they fit together. */
-    public static final class Builder {
+    /**
+     * Collects values; {@link #build()} checks how they fit together. Its fields are the config's
+     * values (a config keeps a private copy), so they must stay immutable types.
+     */
+    public static final class Builder implements Cloneable {
         private String host = "127.0.0.1";
         private int port = 9501;
         private int workerNum;
@@ -404,6 +236,15 @@ public final class ServerConfig {
 
         public ServerConfig build() {
             return new ServerConfig(this);
+        }
+
+        /** A copy; every field holds an immutable value, so a shallow one is a full one. */
+        Builder copy() {
+            try {
+                return (Builder) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 }
