@@ -17,6 +17,7 @@ module io.tether.core {
     exports io.tether.core.close;
     exports io.tether.core.config;
     exports io.tether.core.protocol;
+    exports io.tether.core.text;
     // Building blocks of the server and client modules, not application API.
     exports io.tether.core.concurrent to io.tether.server, io.tether.client;
     exports io.tether.core.liveness to io.tether.server, io.tether.client;
