@@ -1,13 +1,8 @@
 package io.tether.bench.server;
 
-import io.tether.core.transport.Transport;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
@@ -16,7 +11,6 @@ import io.netty.handler.codec.string.StringEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tether.bench.Args;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,35 +27,17 @@ public final class BaselineServer {
 
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv);
-        String host = args.text("host", "127.0.0.1");
-        int port = args.integer("port", 9600);
         long idleMs = args.longValue("idle-ms", 2000);
-        int workers = args.integer("workers", 1);
-        EventLoopGroup boss = Transport.get().newGroup(1, "bench");
-        EventLoopGroup loops = Transport.get().newGroup(workers, "bench");
         Handler handler = new Handler();
         StringDecoder decoder = new StringDecoder(StandardCharsets.UTF_8);
         StringEncoder encoder = new StringEncoder(StandardCharsets.UTF_8);
-        try {
-            Channel server = new ServerBootstrap().group(boss, loops)
-                    .channel(Transport.get().serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new IdleStateHandler(idleMs, 0, 0, TimeUnit.MILLISECONDS),
-                                    new LineBasedFrameDecoder(8192), decoder, encoder, handler);
-                        }
-                    })
-                    .bind(new InetSocketAddress(host, port)).sync().channel();
-            int bound = ((InetSocketAddress) server.localAddress()).getPort();
-            ServerControl.serve(bound, args.longValue("max-seconds", 3600), handler.open::get);
-            server.close().sync();
-        } finally {
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        }
+        ServerControl.run(args, 9600, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new IdleStateHandler(idleMs, 0, 0, TimeUnit.MILLISECONDS),
+                        new LineBasedFrameDecoder(8192), decoder, encoder, handler);
+            }
+        }, handler.open::get);
     }
 
     /** Shared by every channel; counts connections itself so the pipeline carries no extra handler. */

@@ -1,12 +1,20 @@
 package io.tether.bench.server;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.tether.bench.Args;
 import io.tether.core.transport.Transport;
 import io.netty.util.internal.PlatformDependent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
@@ -18,6 +26,30 @@ import java.util.function.IntSupplier;
  */
 public final class ServerControl {
     private ServerControl() {
+    }
+
+    /**
+     * Runs a plain-Netty bench server: binds {@code --host}/{@code --port} (default
+     * {@code defaultPort}) with {@code --workers} event loops and {@code childHandler} on each
+     * accepted channel, then {@link #serve}s until told to quit, and shuts everything down.
+     */
+    public static void run(Args args, int defaultPort, ChannelHandler childHandler, IntSupplier connections) throws Exception {
+        EventLoopGroup boss = Transport.get().newGroup(1, "bench");
+        EventLoopGroup loops = Transport.get().newGroup(args.integer("workers", 1), "bench");
+        try {
+            Channel server = new ServerBootstrap().group(boss, loops)
+                    .channel(Transport.get().serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
+                    .childHandler(childHandler)
+                    .bind(new InetSocketAddress(args.text("host", "127.0.0.1"), args.integer("port", defaultPort))).sync().channel();
+            int bound = ((InetSocketAddress) server.localAddress()).getPort();
+            serve(bound, args.longValue("max-seconds", 3600), connections);
+            server.close().sync();
+        } finally {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     /** Prints the READY line, then serves commands until quit, EOF or the time limit; returns to let the caller close. */

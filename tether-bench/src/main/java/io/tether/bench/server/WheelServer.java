@@ -1,22 +1,16 @@
 package io.tether.bench.server;
 
-import io.tether.core.transport.Transport;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.tether.bench.Args;
 import io.tether.core.liveness.DeadlineWheel;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,33 +32,15 @@ public final class WheelServer {
 
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv);
-        String host = args.text("host", "127.0.0.1");
-        int port = args.integer("port", 9601);
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(args.longValue("idle-ms", 2000));
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(args.longValue("tick-ms", 10));
-        EventLoopGroup boss = Transport.get().newGroup(1, "bench");
-        EventLoopGroup loops = Transport.get().newGroup(args.integer("workers", 1), "bench");
         FastThreadLocal<DeadlineWheel<Entry>> wheels = new FastThreadLocal<>();
-        try {
-            Channel server = new ServerBootstrap().group(boss, loops)
-                    .channel(Transport.get().serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .option(ChannelOption.SO_REUSEADDR, true) // rebind at once after a restart, as TetherServer does
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new LineBasedFrameDecoder(8192),
-                                    new Conn(idleNanos, tickNanos, wheels));
-                        }
-                    })
-                    .bind(new InetSocketAddress(host, port)).sync().channel();
-            int bound = ((InetSocketAddress) server.localAddress()).getPort();
-            ServerControl.serve(bound, args.longValue("max-seconds", 3600), OPEN::get);
-            server.close().sync();
-        } finally {
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        }
+        ServerControl.run(args, 9601, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new LineBasedFrameDecoder(8192), new Conn(idleNanos, tickNanos, wheels));
+            }
+        }, OPEN::get);
     }
 
     /** One connection: the channel's handler, holding its wheel entry. */
