@@ -27,7 +27,7 @@ final class ServerKeys {
                     (b, v) -> b.port(Values.integer("port", v, 0, 65535))),
             new Setting<>("worker_num", "CPU cores", "Event-loop threads (Swoole: worker processes).",
                     (b, v) -> b.workerNum(Values.integer("worker_num", v, 1, 1024))),
-            new Setting<>("max_connection", "100000", "Connections held at once; one more is closed with reason `limit reached`.",
+            new Setting<>("max_connection", "100000", "Connections held at once; one more is refused with reason `limit reached`, told in its framing (CLOSE 1010 or an `error limit reached: max_connection N` line).",
                     (b, v) -> b.maxConnection(Values.integer("max_connection", v, 1, 10_000_000))),
             new Setting<>("max_connection_per_ip", "0 (off)", "Connections held at once from one source address; one more from it is refused with reason `limit reached` (detail `max_connection_per_ip N`). Clients behind one NAT share an address: leave room for them. 0 turns the limit off.",
                     (b, v) -> b.maxConnectionPerIp(Values.integer("max_connection_per_ip", v, 0, 10_000_000))),

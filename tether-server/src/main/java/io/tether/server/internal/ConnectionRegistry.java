@@ -31,6 +31,7 @@ final class ConnectionRegistry {
     static final long REFUSAL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Refused sockets allowed to wait per second (and at once, as a burst). */
     static final int REFUSAL_WAITS_PER_SECOND = 1000;
+    private static final String SHUTTING_DOWN = "server is shutting down";
 
     private final ServerContext ctx;
     private final int maxConnection;
@@ -84,7 +85,7 @@ final class ConnectionRegistry {
         int count = admitted.incrementAndGet();
         if (count > maxConnection || shuttingDown) {
             admitted.decrementAndGet();
-            return shuttingDown ? "" : maxRefusal;
+            return shuttingDown ? SHUTTING_DOWN : maxRefusal;
         }
         String perAddress = addresses.admit(address(c), c.channel.eventLoop());
         if (perAddress != null) {
@@ -95,8 +96,8 @@ final class ConnectionRegistry {
 
     /** Tells {@code c} why it is refused, in its framing; under framing auto once its first byte shows which. */
     private void refuse(ServerConnection c, String detail) {
-        logRefusal(c, detail.isEmpty() ? "server is shutting down" : detail);
-        if (detail.isEmpty()) {
+        logRefusal(c, detail);
+        if (SHUTTING_DOWN.equals(detail)) {
             ctx.close.close(c, CloseReason.SHUTDOWN, "", 0);
         } else if (c.framing == Framing.AUTO && mayWait()) {
             c.closeDetail = detail; // refusing() from now on: MessageDispatch.detected answers, or Liveness gives up
@@ -136,10 +137,6 @@ final class ConnectionRegistry {
         }
     }
 
-    /** Source addresses with per-address state held (tests, diagnostics). */
-    int trackedAddresses() {
-        return addresses.size();
-    }
 
     /** Its close events have fired: forget it. */
     void remove(ServerConnection c) {

@@ -227,32 +227,32 @@ class UnfinishedWorkTest {
 
     @Test
     void theDetailSaysWhatOfAFrameWasUnfinished() {
-        open(ServerConfig.builder().framing(Framing.FRAME).packageTimeout(Duration.ofSeconds(2)).handshakeTimeout(Duration.ZERO));
-        receive(new byte[] {(byte) 0xFF, 'T'});
-        clock.advance(2, TimeUnit.SECONDS);
-        due();
-        assertThat(closes.get(0).detail()).isEqualTo("package_timeout: preamble (2 of 5 bytes) unfinished after 2000 ms");
-
-        closes.clear();
-        channel.finishAndReleaseAll();
-        open(ServerConfig.builder().framing(Framing.FRAME).packageTimeout(Duration.ofSeconds(2)));
-        receive(hello());
-        receive(new byte[] {(byte) FrameType.DATA.code(), 0, 0});
-        clock.advance(2, TimeUnit.SECONDS);
-        due();
-        assertThat(closes.get(0).detail()).isEqualTo("package_timeout: frame header (3 of 5 bytes) unfinished after 2000 ms");
-
-        closes.clear();
-        channel.finishAndReleaseAll();
-        open(ServerConfig.builder().framing(Framing.FRAME).packageTimeout(Duration.ofSeconds(2)));
-        receive(hello());
-        receive(new byte[] {(byte) FrameType.DATA.code(), 0, 0, 4, 0, 'x'});
-        clock.advance(2, TimeUnit.SECONDS);
-        due();
-        assertThat(closes.get(0).detail()).isEqualTo("package_timeout: DATA frame (1 of 1024 payload bytes) unfinished after 2000 ms");
+        assertThat(packageTimeoutDetail(new byte[] {(byte) 0xFF, 'T'}))
+                .isEqualTo("package_timeout: preamble (2 of 5 bytes) unfinished after 2000 ms");
+        assertThat(packageTimeoutDetail(hello(), new byte[] {(byte) FrameType.DATA.code(), 0, 0}))
+                .isEqualTo("package_timeout: frame header (3 of 5 bytes) unfinished after 2000 ms");
+        assertThat(packageTimeoutDetail(hello(), new byte[] {(byte) FrameType.DATA.code(), 0, 0, 4, 0, 'x'}))
+                .isEqualTo("package_timeout: DATA frame (1 of 1024 payload bytes) unfinished after 2000 ms");
         List<Frame> frames = sentFrames();
         assertThat(frames.get(frames.size() - 1)).isEqualTo(new Frame.Close(1008,
                 "protocol error: package_timeout: DATA frame (1 of 1024 payload bytes) unfinished after 2000 ms"));
+    }
+
+    /** A frame connection (no handshake deadline) receives {@code reads}, then 2 s pass: the close's detail. */
+    private String packageTimeoutDetail(byte[]... reads) {
+        if (channel != null) {
+            channel.finishAndReleaseAll();
+            closes.clear();
+        }
+        open(ServerConfig.builder().framing(Framing.FRAME).packageTimeout(Duration.ofSeconds(2)).handshakeTimeout(Duration.ZERO));
+        for (byte[] r : reads) {
+            receive(r);
+        }
+        clock.advance(2, TimeUnit.SECONDS);
+        assertThat(due()).isEqualTo(DeadlineWheel.NONE);
+        assertThat(closes).hasSize(1);
+        assertThat(closes.get(0).reason()).isEqualTo(CloseReason.PROTOCOL_ERROR);
+        return closes.get(0).detail();
     }
 
     @Test
