@@ -36,7 +36,7 @@ public final class ServerContext {
         this.ticker = ticker;
         this.sessions = sessions;
         this.events = new HandlerEvents(handler, handlerExecutor);
-        this.registry = new ConnectionRegistry(this, config.maxConnection());
+        this.registry = new ConnectionRegistry(this, config);
         this.liveness = new Liveness(this, config, ticker);
         this.pings = new PingResponder(this, config, ticker, health);
         this.dispatch = new MessageDispatch(this, config);
