@@ -35,6 +35,7 @@ final class ConnectionRegistry {
 
     /** The socket is up: admit it (or refuse it, saying why), start its liveness, tell the application. */
     void open(ServerConnection c) {
+        ctx.observer.opened(c);
         int count = admitted.incrementAndGet();
         if (count > maxConnection || shuttingDown) {
             admitted.decrementAndGet();
