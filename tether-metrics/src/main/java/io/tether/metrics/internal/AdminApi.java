@@ -326,8 +326,7 @@ public final class AdminApi implements HttpHandler {
                 Session s = server.sessions().of(c);
                 user = s == null ? null : s.userId();
             }
-            if (!needle.isEmpty() && !(Long.toString(c.id()).equals(needle) || peer.contains(needle)
-                    || (user != null && user.toLowerCase(Locale.ROOT).contains(needle)))) {
+            if (!matches(needle, c.id(), info, peer, user)) {
                 continue;
             }
             matched++;
@@ -347,6 +346,21 @@ public final class AdminApi implements HttpHandler {
             rows.add(row);
         }
         return Map.of("total", all.size(), "matched", matched, "connections", rows);
+    }
+
+    /**
+     * A number is an id (or a peer's port), exactly: "7" must not find every peer with a 7 in its
+     * address. Anything else is looked for in the peer address and the user.
+     */
+    private static boolean matches(String needle, long id, ConnectionInfo info, String peer, String user) {
+        if (needle.isEmpty()) {
+            return true;
+        }
+        if (needle.chars().allMatch(Character::isDigit)) {
+            return needle.equals(Long.toString(id))
+                    || (info.remoteAddress() != null && needle.equals(Integer.toString(info.remoteAddress().getPort())));
+        }
+        return peer.contains(needle) || (user != null && user.toLowerCase(Locale.ROOT).contains(needle));
     }
 
     // ------------------------------------------------------------------ HTTP plumbing
