@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Ping/pong round trips per second with metrics off and on, in one run (docs/BENCHMARKS.md,
-# "Metrics overhead"). Two `tether server` processes, one without an admin endpoint (no observer
-# at all) and one with --admin-port (TetherMetrics observing every event, Prometheus scraped every
-# 5 s meanwhile (three times as often as a common 15 s scrape interval)); each round loads one, then the other, alternating which goes first.
+# "Metrics overhead"). Two `tether server` processes: one without an admin endpoint (no observer
+# at all), one with --admin-port (TetherMetrics counts every event; /metrics is scraped every 5 s
+# meanwhile, three times as often as a common 15 s scrape interval). Each round loads one, then
+# the other, alternating which goes first.
 # Usage: tether-metrics/bench/pingpong-overhead.sh [ROUNDS] [CONNECTIONS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}; conns=${2:-100}; secs=${3:-10}
 jar=tether-cli/target/tether.jar
 [ -f "$jar" ] || ./mvnw -q -B -o -DskipTests -pl tether-cli -am package
-[ -x /tmp/lineload ] || gcc -O2 -Wall -o /tmp/lineload ../shared/tools/lineload.c
+src=../shared/tools/lineload.c; [ -f "$src" ] || src=/work/shared/tools/lineload.c
+[ -x /tmp/lineload ] || gcc -O2 -Wall -o /tmp/lineload "$src"
 off_port=19711; on_port=19712; admin_port=19713
 opts="-XX:+UseSerialGC -Xms512m -Xmx512m"
 TETHER_LOG_LEVEL=WARN java $opts -jar "$jar" server --port $off_port --ping-min-interval 0 > /tmp/overhead-off.log 2>&1 & off_pid=$!

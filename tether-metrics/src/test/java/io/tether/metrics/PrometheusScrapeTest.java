@@ -120,6 +120,33 @@ class PrometheusScrapeTest {
     }
 
     @Test
+    void sessionsAreCountedFromPresenceEvents() throws Exception {
+        start(ServerConfig.builder().port(0).openSessions(true).build(), null);
+        int port = server.localAddress().getPort();
+        try (Socket a = new Socket("127.0.0.1", port); Socket b = new Socket("127.0.0.1", port)) {
+            for (Socket s : List.of(a, b)) {
+                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII)); // a line session starts at its first byte
+                s.getOutputStream().flush();
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(Scrape.of(admin.port(), null).value("tether_sessions_live")).isEqualTo(2));
+            Scrape live = Scrape.of(admin.port(), null);
+            assertThat(live.value("tether_sessions_started_total")).isEqualTo(2);
+            assertThat(live.value("tether_sessions_detached")).isZero();
+            assertThat(live.value("tether_connections_live", "transport", "tcp", "framing", "line")).isEqualTo(2);
+        }
+        // Gauges come from a walk cached for half a second; counters move at once.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Scrape now = Scrape.of(admin.port(), null);
+            assertThat(now.sum("tether_sessions_ended_total")).isEqualTo(2);
+            assertThat(now.value("tether_sessions_live")).isZero();
+        });
+        Scrape s = Scrape.of(admin.port(), null);
+        assertThat(s.value("tether_sessions_resumed_total")).isZero();
+        assertThat(s.value("tether_sessions_replay_bytes")).isZero();
+    }
+
+    @Test
     void aTokenGuardsTheEndpoint() throws Exception {
         String token = "0123456789abcdef0123";
         start(ServerConfig.builder().port(0).build(), token);
