@@ -156,6 +156,7 @@ final class CloseProtocol {
         ctx.registry.release(c);
         ctx.outbound.failHeld(c);
         CloseInfo info = new CloseInfo(c.closeReason, Duration.ofNanos(c.silentNanos(ctx.ticker.nanoTime())), c.closeDetail);
+        ctx.observer.closed(c, info);
         if (ctx.sessions != null) {
             ctx.sessions.closed(c, info, c.closeFrameReceived);
         }

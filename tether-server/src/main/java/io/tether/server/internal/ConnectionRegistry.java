@@ -65,6 +65,7 @@ final class ConnectionRegistry {
 
     /** The socket is up: admit it (or refuse it, saying why), start its liveness, tell the application. */
     void open(ServerConnection c) {
+        ctx.observer.opened(c);
         String refusal = admit(c);
         if (refusal != null) {
             refuse(c, refusal);

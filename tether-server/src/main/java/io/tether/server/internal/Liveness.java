@@ -209,6 +209,9 @@ final class Liveness {
 
     /** A PONG arrived: the wait for it is over (its bytes already counted as life). */
     void pongReceived(ServerConnection c) {
+        if (c.pingSentAt != 0) {
+            ctx.observer.serverPingAnswered(c, ticker.nanoTime() - c.pingSentAt);
+        }
         c.pingSentAt = 0;
     }
 
@@ -266,6 +269,7 @@ final class Liveness {
         if (idleNanos > 0) {
             long deadline = lastRead + idleNanos;
             if (now - deadline >= 0) {
+                ctx.observer.deadlineClose(c, CloseReason.IDLE_TIMEOUT, now - deadline);
                 ctx.close.close(c, CloseReason.IDLE_TIMEOUT, "nothing received for " + (now - lastRead) / 1_000_000 + " ms", 0);
                 return DeadlineWheel.NONE;
             }
@@ -278,6 +282,7 @@ final class Liveness {
             if (c.pingSentAt != 0) {
                 long pongDeadline = c.pingSentAt + pingTimeoutNanos;
                 if (now - pongDeadline >= 0) {
+                    ctx.observer.deadlineClose(c, CloseReason.PING_TIMEOUT, now - pongDeadline);
                     ctx.close.close(c, CloseReason.PING_TIMEOUT,
                             "no answer to a ping for " + (now - c.pingSentAt) / 1_000_000 + " ms", 0);
                     return DeadlineWheel.NONE;
