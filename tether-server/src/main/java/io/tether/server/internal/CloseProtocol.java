@@ -8,6 +8,7 @@ import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
+import io.tether.core.text.Printable;
 import io.tether.server.Framing;
 import io.tether.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class CloseProtocol {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+    /** Longest text of the peer's a close detail shows (Printable cuts it and says how long it was). */
+    static final int DETAIL_CHARS = 200;
 
     private final ServerContext ctx;
     private final boolean keepaliveOn;
@@ -123,7 +126,8 @@ final class CloseProtocol {
     /** The client broke the protocol: logged once, closed with the rule it broke as the detail. */
     void protocolError(ServerConnection c, Throwable cause) {
         Throwable t = cause.getCause() instanceof ProtocolException ? cause.getCause() : cause;
-        String detail = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        // A detail may quote what the peer sent: escaped and cut for the log line and the close detail.
+        String detail = t.getMessage() == null ? t.getClass().getSimpleName() : Printable.of(t.getMessage(), DETAIL_CHARS);
         if (c.closeReason == null) {
             log.warn("{} closed: protocol error: {}", c, detail);
         }

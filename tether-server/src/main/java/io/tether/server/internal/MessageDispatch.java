@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
+import io.tether.core.text.Printable;
 import io.tether.server.Framing;
 import io.tether.server.Message;
 import io.tether.server.ServerConfig;
@@ -93,8 +94,8 @@ final class MessageDispatch {
             ctx.liveness.pongReceived(c);
         } else if (frame instanceof Frame.Close close) {
             c.closeFrameReceived = true;
-            ctx.close.close(c, CloseReason.PEER_CLOSED,
-                    close.reason().isEmpty() ? "CLOSE frame" : "CLOSE frame: " + close.reason(), 0);
+            ctx.close.close(c, CloseReason.PEER_CLOSED, close.reason().isEmpty() ? "CLOSE frame"
+                    : "CLOSE frame: " + Printable.of(close.reason(), CloseProtocol.DETAIL_CHARS), 0);
         } else {
             ctx.close.protocolError(c, new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
         }
@@ -102,7 +103,8 @@ final class MessageDispatch {
 
     private void hello(ServerConnection c, Frame.Hello hello) {
         if (log.isDebugEnabled()) {
-            log.debug("{} hello from '{}', client heartbeat {} ms", c, hello.clientName(), hello.heartbeatIntervalMillis());
+            log.debug("{} hello from '{}', client heartbeat {} ms", c, Printable.of(hello.clientName(), CloseProtocol.DETAIL_CHARS),
+                    hello.heartbeatIntervalMillis());
         }
         Frame.Welcome plain = new Frame.Welcome(c.id, config.heartbeatIdleTime().toMillis(),
                 config.serverPingInterval().toMillis(), config.serverPingTimeout().toMillis(),
