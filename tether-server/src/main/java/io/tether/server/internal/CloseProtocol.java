@@ -52,7 +52,7 @@ final class CloseProtocol {
             return;
         }
         c.closeReason = reason;
-        c.closeCode = wireCode;
+        c.closeCode = (char) wireCode;
         c.closeDetail = detail == null ? "" : detail;
         ctx.liveness.stop(c);
         if (!c.channel.isActive()) {

@@ -119,13 +119,15 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     }
 
     /**
-     * Unlike ByteToMessageDecoder's, never asks for a read: that one reads again when autoRead is off
-     * and nothing was passed down the pipeline, which is always here (messages go to
-     * MessageDispatch), and would undo the pause for backpressure.
+     * The read batch is over: the pongs written during it go out in one flush. Unlike
+     * ByteToMessageDecoder's, never asks for a read: that one reads again when autoRead is off and
+     * nothing was passed down the pipeline, which is always here (messages go to MessageDispatch),
+     * and would undo the pause for backpressure.
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         discardSomeReadBytes();
+        conn.ctx.pings.readComplete(conn);
         ctx.fireChannelReadComplete();
     }
 

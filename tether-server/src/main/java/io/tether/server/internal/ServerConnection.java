@@ -75,13 +75,24 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     /** Server ping outstanding since, or 0; and the last ping's id (Liveness). */
     long pingSentAt;
     long pingSeq;
-    /** When the client's last ping arrived, and its strikes (PingResponder). */
-    long lastClientPingAt;
-    int strikes;
+    /**
+     * Client pings (PingResponder): when the connection's ping allowance is full again (GCRA's
+     * theoretical arrival time; the allowance is spent while it lies ahead of now), and whether a
+     * ping was read in the current read batch (the first one may be self-clocked; the batch's pongs
+     * are flushed at its end).
+     */
+    long pingTat;
+    boolean pingInBatch;
+    /**
+     * What the server still owes the peer before a close it asked for may finish: pongs waiting on
+     * a health check, and after a FIN the handler calls still running (CloseProtocol waits for 0).
+     */
+    int owed;
     /** Set once by CloseProtocol: the reason, its detail, the CLOSE code to send (0: the reason's). */
     CloseReason closeReason;
     String closeDetail = "";
-    int closeCode;
+    /** A u16 on the wire: a char holds every code and leaves room in the object's padding. */
+    char closeCode;
     boolean closeFrameReceived;
     boolean finished;
     /**
@@ -104,6 +115,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
         this.connectNanos = ctx.ticker.nanoTime();
         this.connectWallMillis = System.currentTimeMillis();
         this.lastReadNanos = connectNanos;
+        this.pingTat = connectNanos; // a full allowance
         this.lastSendNanos = connectNanos;
     }
 
