@@ -75,7 +75,7 @@ final class ServerKeys {
                     (b, v) -> b.healthCheckTimeout(Values.duration("health_check_timeout", v, Duration.ofMillis(1), Duration.ofMinutes(10)))),
             new Setting<>("health_fail_mode", "reply", "On a failed check: `reply` answers `pong unhealthy NAME`; `withhold` sends no pong, so the client's ping times out.",
                     (b, v) -> b.healthFailMode(ServerConfig.HealthFailMode.valueOf(Values.oneOf("health_fail_mode", v, "reply", "withhold").toUpperCase(Locale.ROOT)))),
-            new Setting<>("shutdown_timeout", "5s", "On shutdown, how long to wait for queued data to flush before closing anyway.",
+            new Setting<>("shutdown_timeout", "5s", "On shutdown, or on an application's close(), how long to wait for queued data to flush before closing anyway; after a client's FIN, how long to wait for what is still owed to it (pongs waiting on a health check, handler replies, queued data) before closing anyway (docs/PROTOCOL.md, \"Half-close\").",
                     (b, v) -> b.shutdownTimeout(Values.duration("shutdown_timeout", v, Duration.ZERO, Duration.ofMinutes(10)))),
             new Setting<>("server_name", "tether", "Name sent to frame clients in WELCOME.",
                     (b, v) -> b.serverName(Values.text("server_name", v))),

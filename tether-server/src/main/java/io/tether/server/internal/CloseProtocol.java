@@ -64,10 +64,15 @@ final class CloseProtocol {
         boolean flushFirst = reason == CloseReason.CLOSED_BY_SERVER || reason == CloseReason.SHUTDOWN
                 || reason == CloseReason.PEER_CLOSED;
         if (flushFirst) {
-            // Let queued data reach a live peer, but never wait on it for longer than shutdown_timeout;
-            // the timer goes as soon as the channel closes, so it keeps no closed connection reachable.
-            // The close events fire from channelInactive once the flush is done.
-            c.channel.writeAndFlush(farewell == null ? Unpooled.EMPTY_BUFFER : farewell).addListener(ChannelFutureListener.CLOSE);
+            // Let queued data reach a live peer, but never wait on it (nor, after a FIN, on what is
+            // owed to it) for longer than shutdown_timeout; the timer goes as soon as the channel
+            // closes, so it keeps no closed connection reachable. The close events fire from
+            // channelInactive once the flush is done.
+            if (reason == CloseReason.PEER_CLOSED) {
+                closeWhenAnswered(c);
+            } else {
+                c.channel.writeAndFlush(farewell == null ? Unpooled.EMPTY_BUFFER : farewell).addListener(ChannelFutureListener.CLOSE);
+            }
             if (c.channel.isOpen()) {
                 ScheduledFuture<?> grace = c.channel.eventLoop().schedule(() -> {
                     c.channel.close();
@@ -106,6 +111,34 @@ final class CloseProtocol {
     /** The peer half-closed (FIN). */
     void peerClosed(ServerConnection c) {
         close(c, CloseReason.PEER_CLOSED, "", 0);
+    }
+
+    /**
+     * The peer will send nothing more (its FIN, or a CLOSE frame), but what it sent before is still
+     * answered: pongs waiting on the health checks, and, when handlers run on an executor, the
+     * replies the handler calls already queued for it send before they return. Then the server
+     * flushes and closes. Bounded by the grace timer (shutdown_timeout) {@link #close} started.
+     */
+    private void closeWhenAnswered(ServerConnection c) {
+        c.owed++;
+        if (!ctx.events.afterHandlers(c, () -> {
+            c.owed--;
+            answered(c);
+        })) {
+            c.owed--; // handlers run on the loop: every one called so far has returned
+        }
+        answered(c);
+    }
+
+    /**
+     * Something owed to {@code c}'s peer was sent (or given up); on the loop. Once nothing is owed
+     * to a peer that closed, the server flushes and closes its side. Exactly once: {@code owed}
+     * reaches 0 once after a FIN, because nothing new is read after it.
+     */
+    void answered(ServerConnection c) {
+        if (c.owed == 0 && c.closeReason == CloseReason.PEER_CLOSED && !c.finished && c.channel.isOpen()) {
+            c.channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** A socket error; {@code onWrite} when it failed a write (see {@link CloseClassifier}). */

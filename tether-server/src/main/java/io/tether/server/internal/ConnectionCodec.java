@@ -119,6 +119,23 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     }
 
     /**
+     * The peer half-closed (FIN) with an unterminated line in the buffer: that line is its last
+     * message, delivered like any other (ByteToMessageDecoder calls this on the FIN, before
+     * {@link #userEventTriggered} tells CloseProtocol, and again, with nothing left, when the
+     * channel goes inactive). A cut-off frame is not a frame: it is dropped.
+     */
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (!in.isReadable()) {
+            return;
+        }
+        decode(ctx, in, out);
+        if (mode == Framing.LINE && !failed && !conn.isClosing() && in.isReadable()) {
+            conn.ctx.dispatch.onLine(conn, lines.rest(in));
+        }
+    }
+
+    /**
      * The read batch is over: the pongs written during it go out in one flush. Unlike
      * ByteToMessageDecoder's, never asks for a read: that one reads again when autoRead is off and
      * nothing was passed down the pipeline, which is always here (messages go to MessageDispatch),
@@ -137,6 +154,10 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * A FIN: the superclass decodes what is left ({@link #decodeLast}) before CloseProtocol hears of
+     * it, so what the peer sent last is delivered, and answered, before the server closes.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         super.userEventTriggered(ctx, evt);

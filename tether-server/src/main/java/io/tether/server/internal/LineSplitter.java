@@ -44,4 +44,23 @@ final class LineSplitter {
         in.readerIndex(eol + 1);
         return line;
     }
+
+    /**
+     * The last line, which the peer ended with its FIN instead of a newline: everything left in
+     * {@code in} (a trailing CR removed, as before a newline); call after {@link #next} returned null.
+     */
+    ByteBuf rest(ByteBuf in) {
+        scanned = 0;
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        if (end > start && in.getByte(end - 1) == '\r') {
+            end--;
+        }
+        if (end - start > maxLength) {
+            throw new ProtocolException("line of " + (end - start) + " bytes exceeds package_max_length " + maxLength);
+        }
+        ByteBuf line = in.slice(start, end - start);
+        in.readerIndex(in.writerIndex());
+        return line;
+    }
 }

@@ -140,9 +140,13 @@ final class PingResponder {
     /** A ping that waited for the health checks; on the loop. */
     private void answerLate(ServerConnection c, long frameId, HealthReport report) {
         c.owed--;
-        if (report != null && !c.isClosing()) {
+        // Still answered after the peer's FIN (reason peer closed): CloseProtocol waits for it.
+        if (report != null && !c.finished && (c.closeReason == null || c.closeReason == CloseReason.PEER_CLOSED)) {
             write(c, frameId, answerFor(report));
             c.channel.flush();
+        }
+        if (c.owed == 0) {
+            ctx.close.answered(c);
         }
     }
 
