@@ -91,9 +91,13 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                 conn.ctx.dispatch.detected(conn, mode);
             }
             if (mode == Framing.LINE) {
-                ByteBuf line;
-                while (!conn.isClosing() && (line = lines.next(in)) != null) {
-                    conn.ctx.dispatch.onLine(conn, line);
+                while (!conn.isClosing()) {
+                    int start = in.readerIndex();
+                    int length = lines.next(in);
+                    if (length < 0) {
+                        break;
+                    }
+                    conn.ctx.dispatch.onLine(conn, in, start, length);
                 }
             } else {
                 if (!preambleChecked) {
@@ -131,7 +135,8 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         }
         decode(ctx, in, out);
         if (mode == Framing.LINE && !failed && !conn.isClosing() && in.isReadable()) {
-            conn.ctx.dispatch.onLine(conn, lines.rest(in));
+            int start = in.readerIndex();
+            conn.ctx.dispatch.onLine(conn, in, start, lines.rest(in));
         }
     }
 

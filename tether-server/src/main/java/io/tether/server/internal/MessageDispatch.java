@@ -41,15 +41,18 @@ final class MessageDispatch {
         }
     }
 
-    void onLine(ServerConnection c, ByteBuf line) {
+    /** The line of {@code length} bytes at index {@code start} of {@code in} (its terminator removed). */
+    void onLine(ServerConnection c, ByteBuf in, int start, int length) {
         if (c.isClosing()) {
             return;
         }
-        if (isPingLine(line)) {
+        if (isPingLine(in, start, length)) {
             ctx.pings.onPing(c, -1);
             return;
         }
-        ctx.events.receive(c, new Message(bytes(line)));
+        byte[] bytes = new byte[length];
+        in.getBytes(start, bytes);
+        ctx.events.receive(c, new Message(bytes));
     }
 
     void onRaw(ServerConnection c, ByteBuf data) {
@@ -134,12 +137,11 @@ final class MessageDispatch {
     }
 
     /** {@code ping}, ignoring surrounding whitespace (so {@code ping\r} from telnet counts). */
-    private static boolean isPingLine(ByteBuf line) {
-        int n = line.readableBytes();
+    private static boolean isPingLine(ByteBuf line, int start, int n) {
         if (n < 4 || n > 8) {
             return false;
         }
-        int i = line.readerIndex();
+        int i = start;
         int end = i + n;
         while (end > i && Character.isWhitespace(line.getByte(end - 1))) {
             end--;
