@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tether.core.close.CloseReason;
-import io.tether.server.health.HealthCheck;
-import io.tether.server.health.HealthResult;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,22 +33,6 @@ class HalfCloseTest {
         }
     }
 
-    /** A dependency that takes {@code millis} to answer. */
-    private static HealthCheck slowCheck(long millis) {
-        return new HealthCheck() {
-            @Override
-            public String name() {
-                return "slow";
-            }
-
-            @Override
-            public HealthResult check(Duration timeout) throws Exception {
-                Thread.sleep(millis);
-                return HealthResult.ok();
-            }
-        };
-    }
-
     /** Everything the server sends until it closes. */
     private static List<String> linesUntilEof(TestClient c) throws IOException {
         List<String> got = new ArrayList<>();
@@ -69,7 +51,7 @@ class HalfCloseTest {
     @Test
     void aPingFollowedByFinGetsItsPongWhenTheHealthCheckTakes500Ms() throws Exception {
         server = TetherServer.builder().config(ServerConfig.builder().port(0).build()).handler(events)
-                .healthCheck(slowCheck(500)).build().start();
+                .healthCheck(TestChecks.slow("slow", 500)).build().start();
         try (TestClient c = TestClient.line(server)) {
             long t0 = System.nanoTime();
             c.raw("ping\n".getBytes());
@@ -86,7 +68,7 @@ class HalfCloseTest {
     @Test
     void theWaitForAnswersIsBoundedByShutdownTimeout() throws Exception {
         server = TetherServer.builder().config(ServerConfig.builder().port(0).shutdownTimeout(Duration.ofMillis(300))
-                .healthCheckTimeout(Duration.ofSeconds(20)).build()).handler(events).healthCheck(slowCheck(10_000)).build().start();
+                .healthCheckTimeout(Duration.ofSeconds(20)).build()).handler(events).healthCheck(TestChecks.slow("slow", 10_000)).build().start();
         try (TestClient c = TestClient.line(server)) {
             long t0 = System.nanoTime();
             c.raw("ping\n".getBytes());

@@ -209,18 +209,7 @@ class PingRateTest {
         // it counts even first in its read batch. ping_burst 1, ping_strikes 0: the second such closes.
         server = TetherServer.builder().config(ServerConfig.builder().port(0).pingBurst(1).pingStrikes(0)
                         .healthCheckTimeout(Duration.ofSeconds(10)).build())
-                .handler(events).healthCheck(new io.tether.server.health.HealthCheck() {
-                    @Override
-                    public String name() {
-                        return "slow";
-                    }
-
-                    @Override
-                    public io.tether.server.health.HealthResult check(Duration timeout) throws Exception {
-                        Thread.sleep(1500);
-                        return io.tether.server.health.HealthResult.ok();
-                    }
-                }).build().start();
+                .handler(events).healthCheck(TestChecks.slow("slow", 1500)).build().start();
         try (TestClient c = TestClient.line(server)) {
             c.sendLine("ping"); // self-clocked; its pong waits for the 1.5 s check
             c.sendLine("ping"); // sent without waiting for it (separate writes): spends the burst of 1

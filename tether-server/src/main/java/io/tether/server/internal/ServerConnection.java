@@ -84,8 +84,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     long pingTat;
     boolean pingInBatch;
     /**
-     * What the server still owes the peer before a close it asked for may finish: pongs waiting on
-     * a health check, and after a FIN the handler calls still running (CloseProtocol waits for 0).
+     * Answers the server still owes the peer: pongs waiting on a health check, and after the peer's
+     * FIN the handler calls still running. A close the peer started waits for 0 (CloseProtocol).
      */
     int owed;
     /** Set once by CloseProtocol: the reason, its detail, the CLOSE code to send (0: the reason's). */

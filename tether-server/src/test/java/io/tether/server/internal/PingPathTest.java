@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -98,18 +99,7 @@ class PingPathTest {
     @Test
     void manyLoopsAskingAtOnceRunOneRoundPerCachePeriod() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        HealthCheck counting = new HealthCheck() {
-            @Override
-            public String name() {
-                return "db";
-            }
-
-            @Override
-            public HealthResult check(Duration timeout) {
-                calls.incrementAndGet();
-                return HealthResult.ok();
-            }
-        };
+        HealthCheck counting = counting(calls, n -> HealthResult.ok());
         try (HealthMonitor monitor = new HealthMonitor(List.of(counting), Duration.ofSeconds(30), Duration.ofSeconds(1))) {
             int threads = 8;
             Set<CompletableFuture<HealthReport>> seen = ConcurrentHashMap.newKeySet();
@@ -142,7 +132,17 @@ class PingPathTest {
     @Test
     void aStaleReportStartsOneNewRound() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        HealthCheck counting = new HealthCheck() {
+        HealthCheck counting = counting(calls, n -> n == 1 ? HealthResult.ok() : HealthResult.failed("down"));
+        try (HealthMonitor monitor = new HealthMonitor(List.of(counting), Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(monitor.report().get().healthy()).isTrue();
+            assertThat(monitor.report().get().failed()).containsExactly("db");
+            assertThat(calls.get()).isEqualTo(2);
+        }
+    }
+
+    /** A check named db that counts its calls and answers {@code result} of the call's number. */
+    private static HealthCheck counting(AtomicInteger calls, IntFunction<HealthResult> result) {
+        return new HealthCheck() {
             @Override
             public String name() {
                 return "db";
@@ -150,13 +150,8 @@ class PingPathTest {
 
             @Override
             public HealthResult check(Duration timeout) {
-                return calls.incrementAndGet() == 1 ? HealthResult.ok() : HealthResult.failed("down");
+                return result.apply(calls.incrementAndGet());
             }
         };
-        try (HealthMonitor monitor = new HealthMonitor(List.of(counting), Duration.ZERO, Duration.ofSeconds(1))) {
-            assertThat(monitor.report().get().healthy()).isTrue();
-            assertThat(monitor.report().get().failed()).containsExactly("db");
-            assertThat(calls.get()).isEqualTo(2);
-        }
     }
 }
