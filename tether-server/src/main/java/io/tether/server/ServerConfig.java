@@ -52,6 +52,9 @@ public final class ServerConfig {
             throw new ConfigException("max_outbound_bytes (" + maxOutboundBytes() + ") must not exceed outbound_hard_limit ("
                     + v.outboundHardLimit + "), or the soft limit never applies");
         }
+        if (v.pingBurst < 1) {
+            throw new ConfigException("ping_burst (" + v.pingBurst + ") must be at least 1");
+        }
         // Swoole's rule: idle time defaults to twice the check interval. Tether's wheel does not need
         // the interval to close on time, so given only an idle time it reports half of it.
         Duration idle = v.heartbeatIdleTime;
@@ -132,6 +135,7 @@ public final class ServerConfig {
     public Duration serverPingInterval() { return v.serverPingInterval; }
     public Duration serverPingTimeout() { return v.serverPingTimeout; }
     public Duration pingMinInterval() { return v.pingMinInterval; }
+    public int pingBurst() { return v.pingBurst; }
     public int pingStrikes() { return v.pingStrikes; }
     public Duration healthCacheTime() { return v.healthCacheTime; }
     public Duration healthCheckTimeout() { return v.healthCheckTimeout; }
@@ -160,7 +164,7 @@ public final class ServerConfig {
                 + ", heartbeat_idle_time=" + Values.format(v.heartbeatIdleTime)
                 + ", heartbeat_check_interval=" + Values.format(v.heartbeatCheckInterval)
                 + ", server_ping=" + (v.serverPingInterval.isZero() ? "off" : Values.format(v.serverPingInterval) + "/" + Values.format(v.serverPingTimeout))
-                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "}";
+                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "/" + v.pingBurst + "}";
     }
 
     /**
@@ -195,6 +199,7 @@ public final class ServerConfig {
         private Duration serverPingInterval = Duration.ZERO;
         private Duration serverPingTimeout = Duration.ofSeconds(10);
         private Duration pingMinInterval = Duration.ofMillis(500);
+        private int pingBurst = 10;
         private int pingStrikes = 2;
         private Duration healthCacheTime = Duration.ofSeconds(1);
         private Duration healthCheckTimeout = Duration.ofSeconds(2);
@@ -247,6 +252,8 @@ public final class ServerConfig {
         public Builder serverPingInterval(Duration v) { serverPingInterval = v; return this; }
         public Builder serverPingTimeout(Duration v) { serverPingTimeout = v; return this; }
         public Builder pingMinInterval(Duration v) { pingMinInterval = v; return this; }
+        /** Key {@code ping_burst}: pings a connection may send at once before ping_min_interval limits it. */
+        public Builder pingBurst(int v) { pingBurst = v; return this; }
         public Builder pingStrikes(int v) { pingStrikes = v; return this; }
         public Builder healthCacheTime(Duration v) { healthCacheTime = v; return this; }
         public Builder healthCheckTimeout(Duration v) { healthCheckTimeout = v; return this; }

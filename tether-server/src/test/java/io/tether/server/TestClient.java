@@ -84,6 +84,21 @@ final class TestClient implements AutoCloseable {
         raw(bytes);
     }
 
+    /** {@code frames} encoded back to back, to send in one write (pipelined). */
+    static byte[] encode(Frame... frames) {
+        ByteBuf b = Unpooled.buffer();
+        try {
+            for (Frame f : frames) {
+                FrameCodec.encode(f, b);
+            }
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            return bytes;
+        } finally {
+            b.release();
+        }
+    }
+
     Frame readFrame() throws IOException {
         int type = data.readUnsignedByte();
         int len = data.readInt();
