@@ -22,12 +22,22 @@ final class TestClient implements AutoCloseable {
     private final DataInputStream data;
 
     TestClient(InetSocketAddress server) throws IOException {
-        socket = new Socket();
-        socket.connect(server, 2000);
+        this(connect(server));
+    }
+
+    /** Over a socket already connected (a TLS socket, say). */
+    TestClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(15_000);
         out = socket.getOutputStream();
         lines = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         data = new DataInputStream(socket.getInputStream());
+    }
+
+    private static Socket connect(InetSocketAddress server) throws IOException {
+        Socket s = new Socket();
+        s.connect(server, 2000);
+        return s;
     }
 
     static TestClient line(TetherServer server) throws IOException {
@@ -36,7 +46,11 @@ final class TestClient implements AutoCloseable {
 
     /** Connects in frame mode: preamble, HELLO, and reads the WELCOME. */
     static TestClient frame(TetherServer server) throws IOException {
-        TestClient c = new TestClient(server.localAddress());
+        return frame(new TestClient(server.localAddress()));
+    }
+
+    /** Frame mode on {@code c}: preamble, HELLO, and reads the WELCOME. */
+    static TestClient frame(TestClient c) throws IOException {
         c.raw(FrameCodec.PREAMBLE);
         c.send(new Frame.Hello("test", 0));
         Frame f = c.readFrame();
