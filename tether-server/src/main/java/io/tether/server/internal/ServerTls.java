@@ -2,19 +2,17 @@ package io.tether.server.internal;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import io.tether.core.config.ConfigException;
 import io.tether.core.protocol.ProtocolException;
-import io.tether.core.text.Printable;
 import io.tether.core.tls.PemFiles;
 import io.tether.core.tls.TlsEngines;
+import io.tether.core.tls.TlsFailures;
 import io.tether.core.transport.TlsEngine;
 import io.tether.server.ServerConfig;
 import java.security.cert.X509Certificate;
@@ -112,33 +110,7 @@ public final class ServerTls {
             if (f.isSuccess() || !conn.channel.isActive()) {
                 return; // the socket went first (FIN, RST): its own reason stands
             }
-            conn.ctx.close.protocolError(conn, new ProtocolException(failure(f.cause())));
+            conn.ctx.close.protocolError(conn, new ProtocolException(TlsFailures.onServer(f.cause())));
         }
-    }
-
-    /** The detail of a failed handshake: it was TLS, and what went wrong, in words where we know them. */
-    static String failure(Throwable cause) {
-        if (cause instanceof NotSslRecordException) {
-            return "TLS handshake failed: not a TLS client (its first bytes are not a TLS record)";
-        }
-        if (cause instanceof SslHandshakeTimeoutException) {
-            return "TLS handshake failed: " + cause.getMessage();
-        }
-        Throwable t = cause;
-        while (t.getCause() != null && t.getCause() != t && t.getCause() instanceof SSLException) {
-            t = t.getCause();
-        }
-        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        String lower = message.toLowerCase(java.util.Locale.ROOT);
-        String hint = "";
-        if (lower.contains("empty client certificate chain") || lower.contains("peer_did_not_return_a_certificate")
-                || lower.contains("certificate required")) {
-            hint = "the client sent no certificate (ssl_verify_peer is on): ";
-        } else if (lower.contains("certificate_unknown") || lower.contains("bad_certificate") || lower.contains("unknown_ca")) {
-            hint = "the client does not trust the server's certificate (ssl_cert_file): ";
-        } else if (lower.contains("pkix") || lower.contains("certificate_verify_failed") || lower.contains("unable to find valid certification path")) {
-            hint = "the client's certificate does not verify against ssl_client_cert_file: ";
-        }
-        return "TLS handshake failed: " + hint + Printable.of(message, 300);
     }
 }
