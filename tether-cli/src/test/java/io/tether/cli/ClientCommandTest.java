@@ -46,24 +46,13 @@ class ClientCommandTest {
 
     @Test
     void sendsStdinLinesAndPrintsMessages() {
-        TetherServer server = TetherServer.builder().config(ServerConfig.builder().port(0).workerNum(1).build())
-                .handler(new ServerHandler() {
-                    @Override
-                    public void onReceive(Connection conn, Message message) {
-                        conn.send("echo " + message.text());
-                    }
-                }).build().start();
+        TetherServer server = echoServer(ServerConfig.builder());
         try {
-            ClientCommand cmd = new ClientCommand();
-            cmd.handleSignals = false;
-            cmd.in = new ByteArrayInputStream("one\ntwo\n".getBytes(StandardCharsets.UTF_8));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-            cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
             String ep = "127.0.0.1:" + server.localAddress().getPort();
             // --quit-after 1s: after stdin ends, wait up to a second for the echoes, then quit.
-            int rc = new CommandLine(cmd).execute(ep, "--quit-after", "1s");
+            int rc = run("one\ntwo\n", out, err, ep, "--quit-after", "1s");
             assertThat(rc).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("echo one\necho two\n");
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("connecting to " + ep, "connected to " + ep, "closed");
@@ -88,14 +77,7 @@ class ClientCommandTest {
     @Test
     void speaksTls(@TempDir Path dir) {
         TestPki pki = TestPki.create(dir);
-        TetherServer server = TetherServer.builder().config(ServerConfig.builder().port(0).workerNum(1)
-                        .sslCertFile(pki.serverChain).sslKeyFile(pki.serverKey).build())
-                .handler(new ServerHandler() {
-                    @Override
-                    public void onReceive(Connection conn, Message message) {
-                        conn.send("echo " + message.text());
-                    }
-                }).build().start();
+        TetherServer server = echoServer(ServerConfig.builder().sslCertFile(pki.serverChain).sslKeyFile(pki.serverKey));
         try {
             String ep = "localhost:" + server.localAddress().getPort();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -111,6 +93,17 @@ class ClientCommandTest {
         } finally {
             server.close();
         }
+    }
+
+    /** A started server on a free port that answers each message with "echo " and the message. */
+    private static TetherServer echoServer(ServerConfig.Builder config) {
+        return TetherServer.builder().config(config.port(0).workerNum(1).build())
+                .handler(new ServerHandler() {
+                    @Override
+                    public void onReceive(Connection conn, Message message) {
+                        conn.send("echo " + message.text());
+                    }
+                }).build().start();
     }
 
     private static int run(String stdin, ByteArrayOutputStream out, ByteArrayOutputStream err, String... args) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.tether.core.backoff.Backoff;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
@@ -183,7 +181,7 @@ class TlsClientTest {
         }
         await().until(() -> events.messages.stream().filter(m -> m.startsWith("s")).count() == 3);
 
-        reset(s.connections().iterator().next());
+        ClientResumeTest.reset(s.connections().iterator().next()); // RST from the server, no CLOSE frame
         await().until(() -> session.state() == Session.State.DETACHED);
         session.send("s4"); // while detached: replayed after the resume
         session.send("s5");
@@ -208,16 +206,5 @@ class TlsClientTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("sslKeyFile: " + pki.serverKey + " is not the private key of the certificate");
         assertThatThrownBy(() -> ClientConfig.builder().endpoint("localhost:1").sslCafile(pki.caFile).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("an ssl option is set but ssl is off: call ssl(true) to speak TLS");
-    }
-
-    /** Resets the server's socket of {@code conn} (see ClientResumeTest#reset). */
-    private static void reset(Connection conn) {
-        try {
-            Channel ch = (Channel) conn.getClass().getMethod("channel").invoke(conn);
-            ch.config().setOption(ChannelOption.SO_LINGER, 0);
-            ch.close();
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("cannot reach the server's channel of " + conn, e);
-        }
     }
 }
