@@ -190,13 +190,14 @@ public final class TlsBench {
             for (String kind : kinds) {
                 try (ServerProcess server = new ServerProcess(kind)) {
                     boolean tls = !"plain".equals(kind);
+                    long pid = server.process.pid();
                     connects(kind, server.port, tls, warmup); // warm-up: JIT, pools
-                    record(kind, "connects/s", connects(kind, server.port, tls, seconds));
+                    measured(kind, "connects", pid, () -> connects(kind, server.port, tls, seconds));
                     if (tls && sTimeAvailable()) {
-                        record(kind, "s_time connections/s", sTime(server.port));
+                        measured(kind, "s_time connections", pid, () -> sTime(server.port));
                     }
                     roundTrips(server.port, tls, warmup);
-                    record(kind, "round trips/s", roundTrips(server.port, tls, seconds));
+                    measured(kind, "round trips", pid, () -> roundTrips(server.port, tls, seconds));
                     footprint(kind, server, tls, round == 1);
                 }
             }
@@ -207,9 +208,30 @@ public final class TlsBench {
         System.out.println(report);
     }
 
+    /** How many operations a measurement completed, in how long. */
+    private record Count(long n, long nanos) {
+    }
+
+    private interface Measurement {
+        Count run() throws Exception;
+    }
+
+    /**
+     * Records a rate, and the server's CPU per operation: its event loop's time (JIT and GC threads
+     * left out) over the count. On a machine shared with other work the rate moves with their load;
+     * the CPU per operation much less.
+     */
+    private void measured(String kind, String what, long pid, Measurement m) throws Exception {
+        long cpu0 = ProcStat.appCpuNanos(pid);
+        Count c = m.run();
+        long cpu = ProcStat.appCpuNanos(pid) - cpu0;
+        record(kind, what + "/s", c.n() / (c.nanos() / 1e9));
+        record(kind, "server CPU µs per " + what.replaceAll("s$", ""), cpu / 1e3 / Math.max(1, c.n()));
+    }
+
     private void record(String kind, String metric, double value) {
         results.computeIfAbsent(kind, k -> new LinkedHashMap<>()).computeIfAbsent(metric, k -> new ArrayList<>()).add(value);
-        log(String.format(Locale.ROOT, "%-8s %-22s %,.0f", kind, metric, value));
+        log(String.format(Locale.ROOT, "%-8s %-30s %,.1f", kind, metric, value));
     }
 
     private Bootstrap bootstrap(boolean tls, java.util.function.Consumer<Channel> ready, java.util.function.Consumer<Channel> onPong) {
@@ -262,7 +284,7 @@ public final class TlsBench {
     }
 
     /** {@code loops} connections in turn: connect, handshake, ping, pong, close; completed per second. */
-    private double connects(String kind, int port, boolean tls, int secs) throws Exception {
+    private Count connects(String kind, int port, boolean tls, int secs) throws Exception {
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -300,11 +322,11 @@ public final class TlsBench {
         if (failed.get() > 0) {
             log(kind + ": " + failed.get() + " connects failed");
         }
-        return done.get() / (elapsed / 1e9);
+        return new Count(done.get(), elapsed);
     }
 
     /** {@code connections} connections, each with one ping in flight; pongs per second. */
-    private double roundTrips(int port, boolean tls, int secs) throws Exception {
+    private Count roundTrips(int port, boolean tls, int secs) throws Exception {
         AtomicLong pongs = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
         CountDownLatch up = new CountDownLatch(connections);
@@ -331,7 +353,7 @@ public final class TlsBench {
         for (Channel ch : chs) {
             ch.close().sync();
         }
-        return n / (elapsed / 1e9);
+        return new Count(n, elapsed);
     }
 
     /** Heap and RSS of the server per idle connection: {@code idle} held minus none. */
@@ -394,18 +416,18 @@ public final class TlsBench {
     private static final Pattern S_TIME = Pattern.compile("(\\d+) connections in \\d+ real seconds");
 
     /** {@code openssl s_time -new}: full handshakes, one at a time, by OpenSSL's own client; per second of wall time. */
-    private double sTime(int port) throws Exception {
+    private Count sTime(int port) throws Exception {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder("/usr/bin/openssl", "s_time", "-connect", "127.0.0.1:" + port, "-new",
                 "-time", Integer.toString(seconds), "-CAfile", pki.caFile.toString()).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(seconds + 30L, TimeUnit.SECONDS);
-        double elapsed = (System.nanoTime() - t0) / 1e9;
+        long elapsed = System.nanoTime() - t0;
         Matcher m = S_TIME.matcher(text);
         if (!m.find()) {
             throw new IllegalStateException("openssl s_time said: " + text);
         }
-        return Long.parseLong(m.group(1)) / elapsed;
+        return new Count(Long.parseLong(m.group(1)), elapsed);
     }
 
     // ------------------------------------------------------------------ the report
@@ -430,13 +452,13 @@ public final class TlsBench {
             sb.append("| ").append(metric).append(" (median) |");
             for (String kind : kinds) {
                 List<Double> v = results.getOrDefault(kind, Map.of()).get(metric);
-                sb.append(v == null ? " – |" : String.format(Locale.ROOT, " %,.0f |", median(v)));
+                sb.append(v == null ? " – |" : String.format(Locale.ROOT, median(v) < 100 ? " %,.1f |" : " %,.0f |", median(v)));
             }
             sb.append('\n');
             sb.append("| ").append(metric).append(" (rounds) |");
             for (String kind : kinds) {
                 List<Double> v = results.getOrDefault(kind, Map.of()).get(metric);
-                sb.append(v == null ? " – |" : " " + String.join(" / ", v.stream().map(x -> String.format(Locale.ROOT, "%,.0f", x)).toList()) + " |");
+                sb.append(v == null ? " – |" : " " + String.join(" / ", v.stream().map(x -> String.format(Locale.ROOT, x < 100 ? "%,.1f" : "%,.0f", x)).toList()) + " |");
             }
             sb.append('\n');
         }
