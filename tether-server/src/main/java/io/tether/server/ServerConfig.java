@@ -189,7 +189,8 @@ public final class ServerConfig {
                 + ", heartbeat_idle_time=" + Values.format(v.heartbeatIdleTime)
                 + ", heartbeat_check_interval=" + Values.format(v.heartbeatCheckInterval)
                 + ", server_ping=" + (v.serverPingInterval.isZero() ? "off" : Values.format(v.serverPingInterval) + "/" + Values.format(v.serverPingTimeout))
-                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "}";
+                + ", ping_min_interval=" + Values.format(v.pingMinInterval)
+                + ", tls=" + (v.sslCertFile == null ? "off" : v.sslCertFile + " (" + v.sslEngine.text() + (v.sslVerifyPeer ? ", client certificates required" : "") + ")") + "}";
     }
 
     /**

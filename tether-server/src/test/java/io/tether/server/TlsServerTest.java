@@ -144,13 +144,14 @@ class TlsServerTest {
     void clientCertificateRequired(TlsEngine engine) throws Exception {
         start(tls().sslEngine(engine).sslVerifyPeer(true).sslClientCertFile(pki.clientCaFile));
         // Without a certificate: refused. TLS 1.3 finishes the client's side of the handshake before the
-        // server has checked, so the client learns it on its first read at the latest.
+        // server has checked, so the client learns it on its first read (the alert) or write (the
+        // server already closed: broken pipe) at the latest.
         assertThatThrownBy(() -> {
             try (TestClient c = connect(pki.jdkClientContext(false))) {
                 c.sendLine("ping");
                 c.readLine();
             }
-        }).isInstanceOf(SSLException.class);
+        }).isInstanceOf(IOException.class);
         CloseInfo refused = onlyCloseWhenDone();
         assertThat(refused.reason()).isEqualTo(CloseReason.PROTOCOL_ERROR);
         assertThat(refused.detail()).startsWith("TLS handshake failed: the client sent no certificate");
@@ -173,9 +174,11 @@ class TlsServerTest {
         assertThat(info.detail()).startsWith("TLS handshake failed: the client does not trust the server's certificate (ssl_cert_file): ");
     }
 
-    @Test
-    void aPlainClientOnATlsPortIsAProtocolErrorAndTheServerGoesOn() throws Exception {
-        start(tls());
+    /** With framing line the server also writes its `error` line on the way out, into a TLS session that never began: dropped, not leaked. */
+    @ParameterizedTest
+    @EnumSource(value = Framing.class, names = {"AUTO", "LINE"})
+    void aPlainClientOnATlsPortIsAProtocolErrorAndTheServerGoesOn(Framing framing) throws Exception {
+        start(tls().framing(framing));
         try (TestClient plain = TestClient.line(server)) {
             plain.sendLine("ping");
             InputStream in = plain.socket.getInputStream();
