@@ -139,6 +139,48 @@ class TlsServerTest {
         assertThat(onlyCloseWhenDone().reason()).isEqualTo(CloseReason.IDLE_TIMEOUT);
     }
 
+    /**
+     * A FIN in the middle of the TLS handshake closes at once, as peer closed, not after a farewell
+     * that waits behind a handshake which cannot finish (shutdown_timeout, 5 s) or the handshake
+     * timeout (10 s). Bound 3 s for a loaded machine.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
+    void aFinDuringTheHandshakeClosesAtOnce(TlsEngine engine) throws Exception {
+        start(tls().sslEngine(engine));
+        // A real ClientHello, then FIN: the server answers with its half of the handshake and waits for
+        // the client's Finished, which cannot come.
+        javax.net.ssl.SSLEngine hello = pki.jdkClientContext(false).createSSLEngine("localhost", server.localAddress().getPort());
+        hello.setUseClientMode(true);
+        java.nio.ByteBuffer record = java.nio.ByteBuffer.allocate(hello.getSession().getPacketBufferSize());
+        hello.wrap(java.nio.ByteBuffer.allocate(0), record);
+        try (TestClient c = new TestClient(server.localAddress())) {
+            c.raw(java.util.Arrays.copyOf(record.array(), record.position()));
+            long t0 = System.nanoTime();
+            c.socket.shutdownOutput();
+            c.socket.setSoTimeout(3000);
+            InputStream in = c.socket.getInputStream();
+            while (in.read() != -1) {
+                // the server's handshake flight
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        }
+        assertThat(onlyCloseWhenDone().reason()).isEqualTo(CloseReason.PEER_CLOSED);
+    }
+
+    /** After the handshake, half-closure is as without TLS: the client's FIN is peer closed, and what was asked before it is answered. */
+    @Test
+    void afterTheHandshakeAFinIsPeerClosedAsWithoutTls() throws Exception {
+        start(tls());
+        try (TestClient c = connect(pki.jdkClientContext(false))) {
+            c.sendLine("ping");
+            assertThat(c.readLine()).isEqualTo("pong");
+            c.socket.shutdownOutput(); // an SSLSocket sends close_notify, then FIN
+            assertThat(c.readLine()).isNull();
+        }
+        assertThat(onlyCloseWhenDone().reason()).isEqualTo(CloseReason.PEER_CLOSED);
+    }
+
     @ParameterizedTest
     @EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
     void clientCertificateRequired(TlsEngine engine) throws Exception {

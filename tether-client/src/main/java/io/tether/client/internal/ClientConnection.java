@@ -2,22 +2,22 @@ package io.tether.client.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.tether.client.ClientConfig;
-import io.tether.client.TlsHandshakeException;
-import io.tether.core.tls.TlsFailures;
-import javax.net.ssl.SSLException;
 import io.tether.client.Protocol;
+import io.tether.client.TlsHandshakeException;
 import io.tether.core.close.CloseClassifier;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameDecoder;
 import io.tether.core.protocol.FrameEncoder;
+import io.tether.core.tls.TlsFailures;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 
 /**
  * One attempt's socket and its liveness state. The pipeline's handlers share this object; all
