@@ -28,6 +28,9 @@ public final class TlsFailures {
             hint = "the client does not trust the server's certificate (ssl_cert_file): ";
         } else if (isPathFailure(l)) {
             hint = "the client's certificate does not verify against ssl_client_cert_file: ";
+        } else if (l.contains("alert_internal_error") || l.contains("alert: internal_error")) {
+            hint = "the client gave up on the handshake (some clients, Netty's OpenSSL one among them, say internal_error"
+                    + " when they do not trust the server's certificate): ";
         }
         return "TLS handshake failed: " + hint + m;
     }
