@@ -51,10 +51,12 @@ import java.util.regex.Pattern;
  * {@code worker_num: 1}, fixed pre-touched heap) is measured for
  *
  * <ul>
- *   <li><b>connects/s</b>: C client loops, each connect, TLS handshake (full: no session resumption),
- *       {@code ping} / {@code pong}, close; counted for {@code --seconds} after a warm-up;
+ *   <li><b>connects/s</b>: {@code --loops} client loops, each: connect, TLS handshake (full: no session
+ *       resumption), {@code ping} / {@code pong}, close; counted for {@code --seconds} after a warm-up;
  *   <li><b>s_time</b>: {@code openssl s_time -new} (OpenSSL's own C client, one connection at a
  *       time, full handshakes) against the TLS servers, when the binary is there;
+ *   <li><b>server CPU per operation</b>: the server's event-loop CPU over each count (steadier than
+ *       the rates on a shared machine);
  *   <li><b>round trips/s</b>: {@code --connections} connections each with one {@code ping} in
  *       flight, a new one sent on each {@code pong}, for {@code --seconds};
  *   <li><b>bytes per idle connection</b>: {@code --idle} connections opened (handshake done, one

@@ -32,7 +32,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
-    /** Netty's own default; how long a client may take over its TLS handshake when no handshake_timeout is set. */
+    /**
+     * How long a client may take over its TLS handshake: Netty's own default, kept. A server-wide
+     * handshake deadline (a handshake_timeout key) would be passed here; its Liveness deadline, armed
+     * at accept, covers the TLS handshake anyway.
+     */
     static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final SslContext context;
