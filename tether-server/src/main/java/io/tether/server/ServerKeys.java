@@ -4,6 +4,8 @@ import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
+import io.tether.core.transport.TlsEngine;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -43,6 +45,16 @@ final class ServerKeys {
                     (b, v) -> b.packageMaxLength((int) Values.size("package_max_length", v, 64, 1L << 30))),
             new Setting<>("framing", "auto", "`auto` (line and frame clients on one port, told apart by the first byte), `line`, `frame` or `raw`.",
                     (b, v) -> b.framing(Framing.valueOf(Values.oneOf("framing", v, "auto", "line", "frame", "raw").toUpperCase(Locale.ROOT)))),
+            new Setting<>("ssl_cert_file", "none (TLS off)", "PEM certificate chain, the server's own certificate first (Swoole's name). Setting it turns TLS on for every connection on the port, line and frame alike; needs ssl_key_file. docs/TLS.md.",
+                    (b, v) -> b.sslCertFile(Path.of(Values.text("ssl_cert_file", v)))),
+            new Setting<>("ssl_key_file", "none", "PEM private key of ssl_cert_file, unencrypted PKCS#8 (`BEGIN PRIVATE KEY`; convert others with `openssl pkcs8 -topk8 -nocrypt`).",
+                    (b, v) -> b.sslKeyFile(Path.of(Values.text("ssl_key_file", v)))),
+            new Setting<>("ssl_verify_peer", "false", "Require a client certificate and verify it against ssl_client_cert_file; a client without a valid one is closed with reason `protocol error` during the TLS handshake.",
+                    (b, v) -> b.sslVerifyPeer(Values.bool("ssl_verify_peer", v))),
+            new Setting<>("ssl_client_cert_file", "none (the JDK's trust store)", "PEM CA certificates a client certificate must chain to, when ssl_verify_peer is on.",
+                    (b, v) -> b.sslClientCertFile(Path.of(Values.text("ssl_client_cert_file", v)))),
+            new Setting<>("ssl_engine", "auto", "TLS implementation: `openssl` (BoringSSL from netty-tcnative), `jdk` (the JDK's own), or `auto`: openssl when it loads here, else jdk. The server logs which one runs.",
+                    (b, v) -> b.sslEngine(TlsEngine.valueOf(Values.oneOf("ssl_engine", v, "auto", "jdk", "openssl").toUpperCase(Locale.ROOT)))),
             new Setting<>("buffer_high_watermark", "64K", "Queued outbound bytes above which a connection is not writable (Swoole's name; Netty's write-buffer high water mark): the server stops reading from it, so a client that does not read its replies cannot make the server queue more for it, and the session layer stops writing to it, until the queue drains below buffer_low_watermark. `64K`, `1M` work.",
                     (b, v) -> b.bufferHighWatermark((int) Values.size("buffer_high_watermark", v, 1, 1L << 30))),
             new Setting<>("buffer_low_watermark", "32K", "Queued outbound bytes below which a connection that went over buffer_high_watermark is writable again and read from again. At most buffer_high_watermark.",
