@@ -90,15 +90,17 @@ class ClientConformanceTest {
 
     // ------------------------------------------------------------------ liveness
 
-    /** A server PING is answered with PONG(same id, status 0, no detail). */
+    /** A server PING is answered with PONG(same id, status 0, no detail); a NOTICE of a code the client does not know is ignored. */
     @Test
     void aServerPingIsAnsweredWithStatus0AndNoDetail() throws Exception {
         FakeServer fake = fake();
-        client(fake, false);
+        TetherClient c = client(fake, false);
         try (FakeServer.Peer p = fake.accept()) {
             p.send(plainWelcome(1 << 20));
+            p.send(new Frame.Notice(99, 1, "from a later version"));
             p.send(new Frame.Ping(42));
             assertThat(p.read()).isEqualTo(new Frame.Pong(42, true, ""));
+            assertThat(c.state()).isEqualTo(ClientState.CONNECTED);
         }
     }
 
