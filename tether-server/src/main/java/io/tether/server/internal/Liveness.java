@@ -1,16 +1,16 @@
 package io.tether.server.internal;
 
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
+import io.tether.core.liveness.WheelTimer;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Framing;
 import io.tether.server.ServerConfig;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The server's own liveness rules, in one place: the idle deadline (heartbeat_idle_time: close a
@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The wheel also keeps the soft outbound limit's deadline ({@link OutboundLimits}): a connection
  * over max_outbound_bytes is looked at when its outbound_soft_time is up. With neither idle
  * deadline nor server pings configured, a loop's wheel ticks only while such a connection is on it.
+ * A loop's wheel is not ticked at a fixed rate: its {@link WheelTimer} wakes the loop once per due
+ * slot, so silent connections whose deadlines are far cost no CPU until then.
  * While reading from a connection is paused for backpressure, a deadline that comes due is judged
  * only after one read: the server was not listening, so bytes waiting in the socket are the peer's
  * life, and only a peer that sent nothing at all is closed (one tick later). The queue draining is
@@ -41,29 +43,24 @@ final class Liveness {
     private final long softNanos;
     private final Map<EventExecutor, LoopWheel> wheels = new IdentityHashMap<>();
 
-    /** One event loop's wheel, and its tick while it runs; touched on that loop only (after creation). */
+    /**
+     * One event loop's wheel and its one-shot timer, armed for the wheel's next due slot only (none
+     * while nothing is on it); touched on that loop only (after creation).
+     */
     private final class LoopWheel {
-        final EventExecutor loop;
         final DeadlineWheel<ServerConnection> wheel;
-        ScheduledFuture<?> ticking;
+        final WheelTimer<ServerConnection> timer;
 
         LoopWheel(EventExecutor loop, DeadlineWheel<ServerConnection> wheel) {
-            this.loop = loop;
             this.wheel = wheel;
+            // The server's ticker is the loop's own clock unless a test simulates time; then the timer polls.
+            boolean loopsClock = loop instanceof AbstractScheduledEventExecutor s && s.ticker() == ticker;
+            this.timer = new WheelTimer<>(wheel, loop, ticker::nanoTime, loopsClock);
         }
 
+        /** After a schedule outside the wheel's own advance: make sure the timer fires by the new entry's slot. */
         void ensureTicking() {
-            if (ticking == null) {
-                ticking = loop.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        private void tick() {
-            wheel.advance(ticker.nanoTime());
-            if (!enabled() && wheel.size() == 0) {
-                ticking.cancel(false); // only soft-limit looks were on it: nothing to tick for until the next one
-                ticking = null;
-            }
+            timer.arm();
         }
     }
 
@@ -82,14 +79,19 @@ final class Liveness {
         return idleNanos > 0 || pingIntervalNanos > 0;
     }
 
-    /** Gives {@code loop} its wheel and its tick; called for every loop before the first accept. */
+    /** Gives {@code loop} its wheel; called for every loop before the first accept. Nothing ticks until an entry is due. */
     void createWheel(EventExecutor loop) {
         long horizon = Math.max(Math.max(idleNanos, pingIntervalNanos + pingTimeoutNanos), softNanos);
-        LoopWheel w = new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue));
-        wheels.put(loop, w);
-        if (enabled()) {
-            w.ensureTicking();
+        wheels.put(loop, new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue)));
+    }
+
+    /** How often the event loops woke to look at their wheels; for tests and diagnostics, from any thread. */
+    long wakeUps() {
+        long n = 0;
+        for (LoopWheel w : wheels.values()) {
+            n += w.timer.wakeUps();
         }
+        return n;
     }
 
     /** A new connection: first look at it when its earliest deadline could be due. */
@@ -104,7 +106,9 @@ final class Liveness {
         if (pingIntervalNanos > 0) {
             first = Math.min(first, pingIntervalNanos);
         }
-        wheels.get(c.channel.eventLoop()).wheel.schedule(c, c.connectNanos + first);
+        LoopWheel w = wheels.get(c.channel.eventLoop());
+        w.wheel.schedule(c, c.connectNanos + first);
+        w.ensureTicking();
     }
 
     /** Makes sure the wheel looks at {@code c} by {@code due} (the soft outbound limit); on its loop. */
