@@ -130,7 +130,14 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--connections / --agents-per-server must stay under 19,500: a process may open 20,000 files");
         }
-        System.out.println(new BenchRun(o, System.out).run());
+        BenchRun run;
+        try {
+            run = new BenchRun(o, System.out);
+        } catch (java.io.IOException setup) { // no lineload.c, gcc failed, an old commit did not build: say which, no stack trace
+            System.err.println("tether bench: " + setup.getMessage());
+            return 2;
+        }
+        System.out.println(run.run());
         return 0;
     }
 

@@ -30,6 +30,8 @@ public final class ObjectLayouts {
             "io.netty.channel.DefaultChannelId",
             "io.netty.channel.AdaptiveRecvByteBufAllocator",
             "io.netty.channel.AdaptiveRecvByteBufAllocator$HandleImpl",
+            "io.netty.util.internal.AdaptiveCalculator",
+            "io.netty.channel.epoll.EpollRecvByteAllocatorStreamingHandle",
             "java.net.InetSocketAddress",
             "java.net.InetSocketAddress$InetSocketAddressHolder",
             "java.net.Inet4Address",

@@ -141,7 +141,7 @@ public final class BenchRun {
             if (o.restart && o.phases.contains("restart")) {
                 restart(kind, servers, agents);
             }
-            if (o.silentConnections > 0 && o.phases.contains("lateness")) {
+            if (o.silentConnections > 0 && o.phases.contains("lateness") && !baseKind(kind).equals("netty")) { // netty closes nothing
                 lateness(kind, servers, agents);
             }
         } finally {
@@ -527,7 +527,7 @@ public final class BenchRun {
         for (Map.Entry<String, long[]> r : rows) {
             total += r.getValue()[1];
         }
-        for (Map.Entry<String, long[]> r : rows.subList(0, Math.min(20, rows.size()))) {
+        for (Map.Entry<String, long[]> r : rows.subList(0, Math.min(30, rows.size()))) {
             sb.append(String.format(Locale.ROOT, "| `%s` | %.2f | %.1f |%n", r.getKey(), r.getValue()[0] / (double) conns,
                     r.getValue()[1] / (double) conns));
         }
