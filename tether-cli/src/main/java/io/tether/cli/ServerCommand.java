@@ -39,6 +39,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "A health check key without its 'health.' prefix, e.g. --health redis.uri=redis://127.0.0.1:6379 (docs/HEALTH.md). Repeatable.")
     Map<String, String> health = new LinkedHashMap<>();
 
+    @CommandLine.Mixin
+    AdminOptions admin = new AdminOptions();
+
     @CommandLine.Spec
     CommandSpec spec;
 
@@ -60,6 +63,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() {
         ServerConfig config;
         List<HealthCheck> checks;
+        AdminOptions.Endpoint endpoint;
         try {
             Map<String, Object> keys = new LinkedHashMap<>();
             if (configFile != null) {
@@ -72,6 +76,8 @@ final class ServerCommand implements Callable<Integer> {
                 }
             }
             health.forEach((k, v) -> keys.put("health." + k, v));
+            admin.putFlags(keys);
+            endpoint = AdminOptions.split(keys);
             // health.* keys belong to tether-health; everything else is the server's.
             Map<String, Object> healthKeys = new LinkedHashMap<>();
             keys.entrySet().removeIf(e -> {
@@ -91,7 +97,7 @@ final class ServerCommand implements Callable<Integer> {
         checks.forEach(builder::healthCheck);
         TetherServer server;
         try {
-            server = builder.build().start();
+            server = endpoint.start(builder);
         } catch (IllegalStateException e) {
             HealthChecks.closeAll(checks);
             System.err.println("tether server: " + e.getMessage());
@@ -99,6 +105,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onInterrupt(() -> {
+            endpoint.close();
             server.close();
             HealthChecks.closeAll(checks);
             stopped.countDown();

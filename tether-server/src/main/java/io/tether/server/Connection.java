@@ -39,6 +39,14 @@ public interface Connection {
     /** How this connection is framed; AUTO until its first byte has arrived. */
     Framing framing();
 
+    /**
+     * What carries the connection's bytes, as metrics label it: {@code tcp} for a plain TCP
+     * socket; a transport that wraps it (TLS, WebSocket) names itself.
+     */
+    default String transport() {
+        return "tcp";
+    }
+
     ConnectionInfo info();
 
     /** The keepalive options in force on the socket, read back from the kernel. */

@@ -44,6 +44,10 @@ public final class ServerConfig {
             throw new ConfigException("outbound_hard_limit (" + v.outboundHardLimit + ") must be at least buffer_high_watermark ("
                     + v.bufferHighWatermark + "), or the hard limit closes connections before reading from them is paused");
         }
+        if (v.connectBurstPerIp != null && v.connectRatePerIp == 0) {
+            throw new ConfigException("connect_burst_per_ip (" + v.connectBurstPerIp
+                    + ") needs connect_rate_per_ip: the burst is the size of the rate limit's bucket");
+        }
         if (v.outboundHardLimit > 0 && maxOutboundBytes() > v.outboundHardLimit) {
             throw new ConfigException("max_outbound_bytes (" + maxOutboundBytes() + ") must not exceed outbound_hard_limit ("
                     + v.outboundHardLimit + "), or the soft limit never applies");
@@ -98,6 +102,16 @@ public final class ServerConfig {
     public int port() { return v.port; }
     public int workerNum() { return v.workerNum; }
     public int maxConnection() { return v.maxConnection; }
+    /** 0 when off. */
+    public int maxConnectionPerIp() { return v.maxConnectionPerIp; }
+    /** New connections per second from one address; 0 when off. */
+    public int connectRatePerIp() { return v.connectRatePerIp; }
+    /** The rate limit's bucket (connect_rate_per_ip unless set); 0 when the rate limit is off. */
+    public int connectBurstPerIp() { return v.connectRatePerIp == 0 ? 0 : v.connectBurstPerIp != null ? v.connectBurstPerIp : v.connectRatePerIp; }
+    /** Zero when off. */
+    public Duration handshakeTimeout() { return v.handshakeTimeout; }
+    /** Zero when off. */
+    public Duration packageTimeout() { return v.packageTimeout; }
     public int packageMaxLength() { return v.packageMaxLength; }
     public Framing framing() { return v.framing; }
     public int bufferHighWatermark() { return v.bufferHighWatermark; }
@@ -134,7 +148,10 @@ public final class ServerConfig {
     @Override
     public String toString() {
         return "ServerConfig{" + v.host + ":" + v.port + ", worker_num=" + v.workerNum + ", v.framing=" + v.framing.name().toLowerCase(Locale.ROOT)
-                + ", max_connection=" + v.maxConnection + ", package_max_length=" + v.packageMaxLength
+                + ", max_connection=" + v.maxConnection + (v.maxConnectionPerIp > 0 ? "/" + v.maxConnectionPerIp + " per ip" : "")
+                + (v.connectRatePerIp > 0 ? ", connect_rate_per_ip=" + v.connectRatePerIp + "/s burst " + connectBurstPerIp() : "")
+                + ", handshake_timeout=" + Values.format(v.handshakeTimeout) + ", package_timeout=" + Values.format(v.packageTimeout)
+                + ", package_max_length=" + v.packageMaxLength
                 + ", buffer_watermarks=" + v.bufferLowWatermark + "/" + v.bufferHighWatermark
                 + ", max_outbound_bytes=" + maxOutboundBytes() + "/" + Values.format(v.outboundSoftTime)
                 + ", outbound_hard_limit=" + v.outboundHardLimit
@@ -155,6 +172,11 @@ public final class ServerConfig {
         private int port = 9501;
         private int workerNum;
         private int maxConnection = 100_000;
+        private int maxConnectionPerIp;
+        private int connectRatePerIp;
+        private Integer connectBurstPerIp;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration packageTimeout = Duration.ofSeconds(30);
         private int packageMaxLength = 2 * 1024 * 1024;
         private Framing framing = Framing.AUTO;
         private int bufferHighWatermark = 64 * 1024;
@@ -192,6 +214,16 @@ public final class ServerConfig {
         public Builder port(int v) { port = v; return this; }
         public Builder workerNum(int v) { workerNum = v; return this; }
         public Builder maxConnection(int v) { maxConnection = v; return this; }
+        /** Key {@code max_connection_per_ip}: connections at once from one source address; 0 turns it off. */
+        public Builder maxConnectionPerIp(int v) { maxConnectionPerIp = v; return this; }
+        /** Key {@code connect_rate_per_ip}: new connections per second from one source address; 0 turns it off. */
+        public Builder connectRatePerIp(int v) { connectRatePerIp = v; return this; }
+        /** Key {@code connect_burst_per_ip}: the rate limit's bucket; unset, it equals connect_rate_per_ip. */
+        public Builder connectBurstPerIp(int v) { connectBurstPerIp = v; return this; }
+        /** Key {@code handshake_timeout}: HELLO (or, under framing auto, the first byte) within this of connecting; zero turns it off. */
+        public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }
+        /** Key {@code package_timeout}: a line or frame begun must be complete within this; zero turns it off. */
+        public Builder packageTimeout(Duration v) { packageTimeout = v; return this; }
         public Builder packageMaxLength(int v) { packageMaxLength = v; return this; }
         public Builder framing(Framing v) { framing = v; return this; }
         /** Key {@code buffer_high_watermark}: over it a connection is not writable and is not read from. */

@@ -17,8 +17,10 @@ public interface ServerHandler {
     }
 
     /**
-     * Called exactly once per accepted socket, with the one reason it ended. A socket refused for
-     * {@code max_connection} gets only this call (reason LIMIT_REACHED), never onConnect.
+     * Called exactly once per accepted socket, with the one reason it ended. A socket refused at
+     * accept ({@code max_connection}, {@code max_connection_per_ip}, {@code connect_rate_per_ip}; the
+     * detail names which) gets only this call (reason LIMIT_REACHED), never onConnect; under framing
+     * auto it comes once the client was told why, up to 2 s after the accept.
      */
     default void onClose(Connection conn, CloseInfo info) {
     }

@@ -11,11 +11,13 @@ import io.tether.core.transport.SocketOptions;
 import io.tether.core.transport.Transport;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.internal.HealthMonitor;
+import io.tether.server.internal.ObservedHealthCheck;
 import io.tether.server.internal.ServerConnection;
 import io.tether.server.internal.ServerContext;
 import io.tether.server.internal.ServerInitializer;
 import io.tether.server.session.SessionManager;
 import io.tether.server.session.Sessions;
+import io.tether.server.spi.ServerObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,9 +65,10 @@ public final class TetherServer implements AutoCloseable {
     private TetherServer(Builder b) {
         this.config = b.config;
         this.transport = Transport.select();
-        this.health = new HealthMonitor(b.checks, config.healthCacheTime(), config.healthCheckTimeout());
+        this.health = new HealthMonitor(b.checks.stream().map(c -> ObservedHealthCheck.wrap(c, b.observer)).toList(),
+                config.healthCacheTime(), config.healthCheckTimeout());
         this.sessions = config.openSessions() ? new SessionManager(config, b.handlerExecutor) : null;
-        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, sessions, b.ticker);
+        this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, sessions, b.ticker, b.observer);
     }
 
     public static Builder builder() {
@@ -156,6 +159,22 @@ public final class TetherServer implements AutoCloseable {
 
     public int connectionCount() {
         return ctx.connectionCount();
+    }
+
+    /**
+     * Bytes queued for clients and not yet taken by their kernels, summed over every open
+     * connection (Netty's count: message bytes plus about 96 B per message). A walk over all
+     * connections: for metrics at scrape time, not for a hot path.
+     */
+    public long outboundQueuedBytes() {
+        long sum = 0;
+        for (ServerConnection c : ctx.connections()) {
+            io.netty.channel.ChannelOutboundBuffer queue = c.channel().unsafe().outboundBuffer();
+            if (queue != null) {
+                sum += queue.totalPendingWriteBytes();
+            }
+        }
+        return sum;
     }
 
     /** True when native epoll is in use (all socket options applied). */
@@ -283,6 +302,7 @@ public final class TetherServer implements AutoCloseable {
         private Executor handlerExecutor;
         private final List<HealthCheck> checks = new ArrayList<>();
         private Ticker ticker = Ticker.systemTicker();
+        private ServerObserver observer = ServerObserver.NONE;
 
         private Builder() {
         }
@@ -319,6 +339,15 @@ public final class TetherServer implements AutoCloseable {
          */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Told of connection events as they happen, for metrics (tether-metrics' {@code TetherMetrics}
+         * is one). One observer; it must not block. Default: none, and the server pays nothing.
+         */
+        public Builder observer(ServerObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,15 @@ final class TestClient implements AutoCloseable {
     private final DataInputStream data;
 
     TestClient(InetSocketAddress server) throws IOException {
+        this(server, null);
+    }
+
+    /** Connects from {@code local} (any port), e.g. 127.0.0.2: on Linux all of 127/8 is this host. */
+    TestClient(InetSocketAddress server, InetAddress local) throws IOException {
         socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
         socket.connect(server, 2000);
         socket.setSoTimeout(15_000);
         out = socket.getOutputStream();
@@ -32,6 +41,11 @@ final class TestClient implements AutoCloseable {
 
     static TestClient line(TetherServer server) throws IOException {
         return new TestClient(server.localAddress());
+    }
+
+    /** A socket from {@code local} that has sent nothing yet. */
+    static TestClient from(TetherServer server, String local) throws IOException {
+        return new TestClient(server.localAddress(), InetAddress.getByName(local));
     }
 
     /** Connects in frame mode: preamble, HELLO, and reads the WELCOME. */

@@ -42,16 +42,18 @@ public final class Requirements {
     private static final List<Path> SBIN = List.of(Path.of("/usr/sbin"), Path.of("/sbin"));
 
     /** Debian packages for the binaries the project's tests use, for the "how to get it" hint. */
-    private static final Map<String, String> PACKAGES = Map.of(
-            "redis-server", "redis-server",
-            "mariadbd", "mariadb-server",
-            "mariadb-install-db", "mariadb-server",
-            "ip", "iproute2",
-            "ss", "iproute2",
-            "iptables", "iptables",
-            "socat", "socat",
-            "tcpdump", "tcpdump",
-            "nc", "netcat-openbsd");
+    private static final Map<String, String> PACKAGES = Map.ofEntries(
+            Map.entry("redis-server", "redis-server"),
+            Map.entry("mariadbd", "mariadb-server"),
+            Map.entry("mariadb-install-db", "mariadb-server"),
+            Map.entry("ip", "iproute2"),
+            Map.entry("ss", "iproute2"),
+            Map.entry("iptables", "iptables"),
+            Map.entry("socat", "socat"),
+            Map.entry("tcpdump", "tcpdump"),
+            Map.entry("nc", "netcat-openbsd"),
+            Map.entry("chromium", "chromium"),
+            Map.entry("chromedriver", "chromium-driver"));
 
     /** Probed once per JVM: each probe creates a real namespace, and the answer holds for the run. */
     private static Optional<String> netnsProblem;

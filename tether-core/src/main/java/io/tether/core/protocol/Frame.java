@@ -16,14 +16,21 @@ public sealed interface Frame {
      * First frame a client sends, right after the preamble. A client that speaks sessions (SEQ_DATA
      * and ACK) says so with {@code receivedSeq >= 0}: the highest server sequence number it has
      * received in order (0 for a new session). {@link #NOT_SEQUENCED} (-1) leaves the field out.
+     *
+     * <p>A null {@code resumeToken} leaves the token field out (a new session); any array, even an
+     * empty one, is sent and received as the field: a server must tell a client that sent no token
+     * from one that sent a broken one ({@link #resumeTokenProblem()}).
      */
     record Hello(String clientName, long heartbeatIntervalMillis, byte[] resumeToken, long receivedSeq) implements Frame {
         /** {@code receivedSeq} of a client that does not speak sequenced messages: the field is absent. */
         public static final long NOT_SEQUENCED = -1;
+        /** Length of a resume token: 128 bits (docs/PROTOCOL.md, Sessions). */
+        public static final int RESUME_TOKEN_LENGTH = 16;
+        private static final byte[] NO_TOKEN = new byte[0];
 
         public Hello {
             clientName = clientName == null ? "" : clientName;
-            resumeToken = resumeToken == null ? new byte[0] : resumeToken.clone();
+            resumeToken = resumeToken == null ? null : resumeToken.clone();
             receivedSeq = Math.max(receivedSeq, NOT_SEQUENCED);
         }
 
@@ -40,9 +47,28 @@ public sealed interface Frame {
             return receivedSeq >= 0;
         }
 
+        /** The token's bytes; empty when the field is absent or empty ({@link #hasResumeToken()} tells which). */
         @Override
         public byte[] resumeToken() {
-            return resumeToken.clone();
+            return resumeToken == null ? NO_TOKEN : resumeToken.clone();
+        }
+
+        /** True when the client sent the resume-token field (asks to resume), whatever its length. */
+        public boolean hasResumeToken() {
+            return resumeToken != null;
+        }
+
+        /**
+         * Why the resume-token field cannot be a token (empty, or not {@link #RESUME_TOKEN_LENGTH}
+         * bytes), or null when it is absent or the right length. A server refuses such a resume with
+         * CLOSE 1104 rather than treat it as no token.
+         */
+        public String resumeTokenProblem() {
+            if (resumeToken == null || resumeToken.length == RESUME_TOKEN_LENGTH) {
+                return null;
+            }
+            return resumeToken.length == 0 ? "empty resume token (HELLO field 3 with no bytes)"
+                    : "resume token of " + resumeToken.length + " bytes; tokens are " + RESUME_TOKEN_LENGTH;
         }
 
         @Override
@@ -64,7 +90,8 @@ public sealed interface Frame {
 
         @Override
         public String toString() {
-            return "Hello[" + clientName + ", heartbeat " + heartbeatIntervalMillis + " ms, token " + resumeToken.length + " B"
+            return "Hello[" + clientName + ", heartbeat " + heartbeatIntervalMillis + " ms, "
+                    + (resumeToken == null ? "no token" : "token " + resumeToken.length + " B")
                     + (receivedSeq >= 0 ? ", received seq " + receivedSeq : "") + "]";
         }
     }

@@ -75,8 +75,8 @@ public final class FrameCodec {
         } else if (frame instanceof Frame.Notice n) {
             payload = 6 + ByteBufUtil.utf8Bytes(n.text());
         } else if (frame instanceof Frame.Hello h) {
-            int token = h.resumeToken().length;
-            payload = 3 + ByteBufUtil.utf8Bytes(h.clientName()) + 7 + (token > 0 ? 3 + token : 0) + (h.sequenced() ? 11 : 0);
+            payload = 3 + ByteBufUtil.utf8Bytes(h.clientName()) + 7 + (h.hasResumeToken() ? 3 + h.resumeToken().length : 0)
+                    + (h.sequenced() ? 11 : 0);
         } else if (frame instanceof Frame.Welcome w) {
             int token = w.resumeToken().length;
             payload = 11 + 5 * 7 + 3 + ByteBufUtil.utf8Bytes(w.serverName()) + (token > 0 ? 3 + token : 0)
@@ -96,9 +96,8 @@ public final class FrameCodec {
         if (frame instanceof Frame.Hello h) {
             writeText(out, HELLO_CLIENT_NAME, h.clientName());
             writeU32(out, HELLO_HEARTBEAT_MS, h.heartbeatIntervalMillis());
-            byte[] token = h.resumeToken();
-            if (token.length > 0) {
-                writeBytes(out, HELLO_RESUME_TOKEN, token);
+            if (h.hasResumeToken()) { // even an empty one: absent and empty mean different things
+                writeBytes(out, HELLO_RESUME_TOKEN, h.resumeToken());
             }
             if (h.sequenced()) {
                 out.writeByte(HELLO_RECEIVED_SEQ).writeShort(8).writeLong(h.receivedSeq());

@@ -211,8 +211,9 @@ class FrameCodecFuzzTest {
      * The TLV rules of docs/PROTOCOL.md, written out independently of FrameCodec: fields are
      * {@code tag:u8 len:u16 value}; a field running past the payload is an error; unknown tags are
      * skipped; integer fields are u32 (4 bytes) unless stated, ids and sequence numbers u64 (8 bytes,
-     * sequence numbers below 2^63); text and tokens any length; a later field replaces an earlier
-     * one. WELCOME's "resumed" is true when its first byte is non-zero. Returns the frame, or
+     * sequence numbers below 2^63); text and tokens any length, and a HELLO token field that is
+     * present but empty is not the same as none (null); a later field replaces an earlier one.
+     * WELCOME's "resumed" is true when its first byte is non-zero. Returns the frame, or
      * {@code ProtocolException.class}.
      */
     private static Object expectedTlvFrame(boolean hello, byte[] p) {

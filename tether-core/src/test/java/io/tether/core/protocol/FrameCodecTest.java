@@ -90,6 +90,23 @@ class FrameCodecTest {
     }
 
     @Test
+    void helloTellsAnAbsentTokenFromAnEmptyOne() {
+        Frame.Hello absent = (Frame.Hello) decode("010000000b" + "010001" + "78" + "02000400000064");
+        Frame.Hello empty = (Frame.Hello) decode("010000000e" + "010001" + "78" + "02000400000064" + "030000");
+        assertThat(absent.hasResumeToken()).isFalse();
+        assertThat(absent.resumeTokenProblem()).isNull();
+        assertThat(empty.hasResumeToken()).isTrue();
+        assertThat(empty.resumeToken()).isEmpty();
+        assertThat(empty.resumeTokenProblem()).isEqualTo("empty resume token (HELLO field 3 with no bytes)");
+        assertThat(empty).isNotEqualTo(absent);
+        assertThat(hex(empty)).isEqualTo("010000000e" + "010001" + "78" + "02000400000064" + "030000");
+        assertThat(hex(new Frame.Hello("x", 100, new byte[0]))).as("an empty token is sent as the field")
+                .isEqualTo(hex(empty));
+        assertThat(new Frame.Hello("x", 0, new byte[5]).resumeTokenProblem()).isEqualTo("resume token of 5 bytes; tokens are 16");
+        assertThat(new Frame.Hello("x", 0, new byte[16]).resumeTokenProblem()).isNull();
+    }
+
+    @Test
     void oversizedFrameIsRefusedFromItsHeaderAlone() {
         ByteBuf header = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("0300001388"));
         assertThatThrownBy(() -> FrameCodec.decode(header, 1024))

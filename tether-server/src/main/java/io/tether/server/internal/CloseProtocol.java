@@ -48,18 +48,24 @@ final class CloseProtocol {
         if (c.closeReason != null || c.finished) {
             return;
         }
-        c.closeReason = reason;
-        c.closeCode = wireCode;
-        c.closeDetail = detail == null ? "" : detail;
+        if (c.refusing()) {
+            // Refused at accept, whatever ends its wait (its first byte, a FIN, shutdown): its one reason is the refusal.
+            c.closeReason = CloseReason.LIMIT_REACHED;
+        } else {
+            c.closeReason = reason;
+            c.closeCode = wireCode;
+            c.closeDetail = detail == null ? "" : detail;
+        }
+        CloseReason decided = c.closeReason;
         ctx.liveness.stop(c);
         if (!c.channel.isActive()) {
             c.channel.close();
             finish(c);
             return;
         }
-        Object farewell = farewell(c, reason, c.closeDetail);
-        boolean flushFirst = reason == CloseReason.CLOSED_BY_SERVER || reason == CloseReason.SHUTDOWN
-                || reason == CloseReason.PEER_CLOSED;
+        Object farewell = farewell(c, decided, c.closeDetail);
+        boolean flushFirst = decided == CloseReason.CLOSED_BY_SERVER || decided == CloseReason.SHUTDOWN
+                || decided == CloseReason.PEER_CLOSED;
         if (flushFirst) {
             // Let queued data reach a live peer, but never wait on it for longer than shutdown_timeout;
             // the timer goes as soon as the channel closes, so it keeps no closed connection reachable.
@@ -81,7 +87,13 @@ final class CloseProtocol {
         }
     }
 
-    /** What a live peer is told on the way out, or null. */
+    /**
+     * What a live peer is told on the way out, or null. A frame client (its first byte was 0xFF, or
+     * the server speaks only frames) gets a CLOSE frame even before its HELLO: a bad preamble, a
+     * first frame that is not HELLO, a refusal at accept. A line client gets an {@code error} line
+     * for what it must change (a protocol error, too many pings, a limit reached). Under framing auto
+     * before the first byte the framing is unknown, and the peer is told nothing.
+     */
     private static Object farewell(ServerConnection c, CloseReason reason, String detail) {
         if (reason == CloseReason.PEER_CLOSED || reason == CloseReason.PEER_RESET) {
             return null;
@@ -91,10 +103,11 @@ final class CloseProtocol {
             return null;
         }
         String text = detail.isEmpty() ? reason.text() : reason.text() + ": " + detail;
-        if (c.framing == Framing.FRAME && c.helloSeen) {
+        if (c.framing == Framing.FRAME) {
             return new Frame.Close(c.closeCode > 0 ? c.closeCode : reason.code(), c.closeCode > 0 ? detail : text);
         }
-        if (c.framing == Framing.LINE && (reason == CloseReason.PROTOCOL_ERROR || reason == CloseReason.TOO_MANY_PINGS)) {
+        if (c.framing == Framing.LINE && (reason == CloseReason.PROTOCOL_ERROR || reason == CloseReason.TOO_MANY_PINGS
+                || reason == CloseReason.LIMIT_REACHED)) {
             return Unpooled.copiedBuffer("error " + text + "\n", StandardCharsets.UTF_8);
         }
         return null;
@@ -138,11 +151,12 @@ final class CloseProtocol {
         c.finished = true;
         ctx.liveness.stop(c);
         if (c.closeReason == null) {
-            c.closeReason = CloseReason.PEER_CLOSED;
+            c.closeReason = c.refusing() ? CloseReason.LIMIT_REACHED : CloseReason.PEER_CLOSED;
         }
         ctx.registry.release(c);
         ctx.outbound.failHeld(c);
         CloseInfo info = new CloseInfo(c.closeReason, Duration.ofNanos(c.silentNanos(ctx.ticker.nanoTime())), c.closeDetail);
+        ctx.observer.closed(c, info);
         if (ctx.sessions != null) {
             ctx.sessions.closed(c, info, c.closeFrameReceived);
         }

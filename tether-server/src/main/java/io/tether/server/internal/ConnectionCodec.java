@@ -11,6 +11,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameCodec;
+import io.tether.core.protocol.FrameType;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Framing;
 import io.tether.server.SlowConsumerException;
@@ -82,40 +83,68 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
             in.skipBytes(in.readableBytes());
             return;
         }
+        boolean progressed = false;
         try {
             if (mode == Framing.AUTO) {
                 mode = in.getByte(in.readerIndex()) == FrameCodec.PREAMBLE[0] ? Framing.FRAME : Framing.LINE;
                 if (mode == Framing.LINE) {
                     lines = new LineSplitter(maxLength);
                 }
-                conn.ctx.dispatch.detected(conn, mode);
+                conn.ctx.dispatch.detected(conn, mode); // may close it: a socket refused at accept is answered now
             }
             if (mode == Framing.LINE) {
                 ByteBuf line;
                 while (!conn.isClosing() && (line = lines.next(in)) != null) {
+                    progressed = true;
                     conn.ctx.dispatch.onLine(conn, line);
                 }
-            } else {
+            } else if (!conn.isClosing()) {
                 if (!preambleChecked) {
                     if (in.readableBytes() < FrameCodec.PREAMBLE.length) {
+                        conn.ctx.liveness.afterDecode(conn, true, false);
                         return;
                     }
                     FrameCodec.readPreamble(in);
                     preambleChecked = true;
+                    progressed = true;
                 }
                 Frame frame;
                 while (!conn.isClosing() && (frame = FrameCodec.decode(in, maxLength)) != null) {
+                    progressed = true;
                     conn.ctx.dispatch.onFrame(conn, frame);
                 }
             }
             if (conn.isClosing()) {
                 in.skipBytes(in.readableBytes()); // closing on purpose: the rest is not read
+            } else {
+                conn.ctx.liveness.afterDecode(conn, in.isReadable(), progressed);
             }
         } catch (ProtocolException e) {
             failed = true;
             in.skipBytes(in.readableBytes());
             throw e;
         }
+    }
+
+    /**
+     * What the buffered bytes of an unfinished message are, for a package_timeout's close detail;
+     * on the connection's loop.
+     */
+    String unfinished() {
+        ByteBuf in = internalBuffer();
+        int n = in.readableBytes();
+        if (mode == Framing.LINE) {
+            return "line (" + n + " bytes, no newline yet)";
+        }
+        if (!preambleChecked) {
+            return "preamble (" + n + " of " + FrameCodec.PREAMBLE.length + " bytes)";
+        }
+        if (n < FrameCodec.HEADER_LENGTH) {
+            return "frame header (" + n + " of " + FrameCodec.HEADER_LENGTH + " bytes)";
+        }
+        FrameType type = FrameType.fromCode(in.getUnsignedByte(in.readerIndex()));
+        return (type == null ? "frame" : type + " frame") + " (" + (n - FrameCodec.HEADER_LENGTH) + " of "
+                + in.getUnsignedInt(in.readerIndex() + 1) + " payload bytes)";
     }
 
     /**

@@ -1,32 +1,62 @@
 package io.tether.server.internal;
 
 import io.tether.core.close.CloseReason;
+import io.tether.server.Framing;
+import io.tether.server.ServerConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's live connections: ids, admission against max_connection (and refusal while
- * shutting down), look-up by id, and a callback for when the last one is gone (shutdown waits on
- * it).
+ * The server's live connections: ids, admission against max_connection and the per-address limits
+ * ({@link AddressLimits}), refusal while shutting down, look-up by id, and a callback for when the
+ * last one is gone (shutdown waits on it).
+ *
+ * <p>A refused socket is told why in its framing ({@link CloseProtocol}): under framing line or
+ * frame at once; under framing auto its framing is unknown until its first byte, so it waits for
+ * that byte (at most {@link #REFUSAL_WAIT_NANOS}, or handshake_timeout if shorter) on the
+ * connection's deadline-wheel entry, never admitted. What such waits can cost is bounded: at most
+ * {@link #REFUSAL_WAITS_PER_SECOND} refused sockets a second may wait (so at most twice that at
+ * once); past it a refused socket is closed at once, unanswered.
  */
 final class ConnectionRegistry {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+    /** Longest wait of a refused socket, under framing auto, for the first byte that tells its framing. */
+    static final long REFUSAL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Refused sockets allowed to wait per second (and at once, as a burst). */
+    static final int REFUSAL_WAITS_PER_SECOND = 1000;
+    private static final String SHUTTING_DOWN = "server is shutting down";
 
     private final ServerContext ctx;
     private final int maxConnection;
+    private final String maxRefusal;
+    private final long refusalWaitNanos;
+    private final AddressLimits addresses;
+    /** Refused sockets that may wait for their first byte; locked on itself. */
+    private final TokenBucket refusalWaits;
     private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicInteger admitted = new AtomicInteger();
+    /** Refusals are logged at most once a second, with a count of the others. */
+    private final AtomicLong refusalLoggedSecond = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicInteger refusalsNotLogged = new AtomicInteger();
     private volatile boolean shuttingDown;
     private volatile Runnable onEmpty;
 
-    ConnectionRegistry(ServerContext ctx, int maxConnection) {
+    ConnectionRegistry(ServerContext ctx, ServerConfig config) {
         this.ctx = ctx;
-        this.maxConnection = maxConnection;
+        this.maxConnection = config.maxConnection();
+        this.maxRefusal = "max_connection " + maxConnection;
+        long handshake = config.handshakeTimeout().toNanos();
+        this.refusalWaitNanos = handshake > 0 ? Math.min(handshake, REFUSAL_WAIT_NANOS) : REFUSAL_WAIT_NANOS;
+        this.addresses = new AddressLimits(config, ctx.ticker);
+        this.refusalWaits = new TokenBucket(REFUSAL_WAITS_PER_SECOND, ctx.ticker.nanoTime());
     }
 
     long nextId() {
@@ -35,12 +65,10 @@ final class ConnectionRegistry {
 
     /** The socket is up: admit it (or refuse it, saying why), start its liveness, tell the application. */
     void open(ServerConnection c) {
-        int count = admitted.incrementAndGet();
-        if (count > maxConnection || shuttingDown) {
-            admitted.decrementAndGet();
-            CloseReason r = shuttingDown ? CloseReason.SHUTDOWN : CloseReason.LIMIT_REACHED;
-            log.warn("{} refused: {}", c, shuttingDown ? "server is shutting down" : "max_connection " + maxConnection + " reached");
-            ctx.close.close(c, r, shuttingDown ? "" : "max_connection " + maxConnection, 0);
+        ctx.observer.opened(c);
+        String refusal = admit(c);
+        if (refusal != null) {
+            refuse(c, refusal);
             return;
         }
         c.admitted = true;
@@ -53,13 +81,63 @@ final class ConnectionRegistry {
         }
     }
 
+    /** Null when {@code c} is admitted (counted), else why not. */
+    private String admit(ServerConnection c) {
+        int count = admitted.incrementAndGet();
+        if (count > maxConnection || shuttingDown) {
+            admitted.decrementAndGet();
+            return shuttingDown ? SHUTTING_DOWN : maxRefusal;
+        }
+        String perAddress = addresses.admit(address(c), c.channel.eventLoop());
+        if (perAddress != null) {
+            admitted.decrementAndGet();
+        }
+        return perAddress;
+    }
+
+    /** Tells {@code c} why it is refused, in its framing; under framing auto once its first byte shows which. */
+    private void refuse(ServerConnection c, String detail) {
+        logRefusal(c, detail);
+        if (SHUTTING_DOWN.equals(detail)) {
+            ctx.close.close(c, CloseReason.SHUTDOWN, "", 0);
+        } else if (c.framing == Framing.AUTO && mayWait()) {
+            c.closeDetail = detail; // refusing() from now on: MessageDispatch.detected answers, or Liveness gives up
+            ctx.liveness.lookAt(c, c.connectNanos + refusalWaitNanos);
+        } else {
+            ctx.close.close(c, CloseReason.LIMIT_REACHED, detail, 0);
+        }
+    }
+
+    private boolean mayWait() {
+        synchronized (refusalWaits) {
+            return refusalWaits.tryTake(REFUSAL_WAITS_PER_SECOND, REFUSAL_WAITS_PER_SECOND, ctx.ticker.nanoTime());
+        }
+    }
+
+    private void logRefusal(ServerConnection c, String why) {
+        long second = TimeUnit.NANOSECONDS.toSeconds(ctx.ticker.nanoTime());
+        long logged = refusalLoggedSecond.get();
+        if (second != logged && refusalLoggedSecond.compareAndSet(logged, second)) {
+            int others = refusalsNotLogged.getAndSet(0);
+            log.warn("{} refused: {}{}", c, why, others == 0 ? "" : " (and " + others + " other refusals since the last report)");
+        } else {
+            refusalsNotLogged.incrementAndGet();
+        }
+    }
+
+    private static InetAddress address(ServerConnection c) {
+        return c.channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    }
+
     /** The connection no longer counts against max_connection. */
     void release(ServerConnection c) {
         if (c.admitted) {
             c.admitted = false;
             admitted.decrementAndGet();
+            addresses.release(address(c), c.channel.eventLoop());
         }
     }
+
 
     /** Its close events have fired: forget it. */
     void remove(ServerConnection c) {

@@ -29,10 +29,18 @@ final class MessageDispatch {
         this.config = config;
     }
 
-    /** The first byte told line from frame (framing auto). */
+    /**
+     * The first byte told line from frame (framing auto). A socket refused at accept was waiting for
+     * just this: now it can be told why in its framing, and closed.
+     */
     void detected(ServerConnection c, Framing mode) {
         c.framing = mode;
+        if (c.refusing()) {
+            ctx.close.close(c, CloseReason.LIMIT_REACHED, c.closeDetail, 0);
+            return;
+        }
         if (mode == Framing.LINE) {
+            ctx.liveness.handshakeDone(c); // a line client has no handshake beyond its first byte
             ctx.outbound.ready(c);
             if (ctx.sessions != null) {
                 ctx.sessions.opened(c);
@@ -70,6 +78,7 @@ final class MessageDispatch {
         if (!c.helloSeen) {
             if (frame instanceof Frame.Hello hello) {
                 c.helloSeen = true;
+                ctx.liveness.handshakeDone(c);
                 hello(c, hello);
             } else {
                 ctx.close.protocolError(c, new ProtocolException("expected HELLO as the first frame, got " + frame.type()));
@@ -108,10 +117,11 @@ final class MessageDispatch {
                 config.serverPingInterval().toMillis(), config.serverPingTimeout().toMillis(),
                 config.pingMinInterval().toMillis(), config.packageMaxLength(), config.serverName(), null, false);
         if (ctx.sessions != null) {
-            ctx.sessions.hello(c, hello, plain); // answers with welcome()
-        } else if (hello.resumeToken().length > 0) {
-            ctx.close.close(c, CloseReason.CLOSED_BY_SERVER, "resume refused: sessions are off on this server (open_sessions)",
-                    RESUME_REFUSED_CODE);
+            ctx.sessions.hello(c, hello, plain); // answers with welcome(), or refuses a resume
+        } else if (hello.hasResumeToken()) { // even an empty one: the client asked to resume, and cannot
+            String problem = hello.resumeTokenProblem();
+            ctx.close.close(c, CloseReason.CLOSED_BY_SERVER, "resume refused: "
+                    + (problem != null ? problem + "; " : "") + "sessions are off on this server (open_sessions)", RESUME_REFUSED_CODE);
         } else {
             welcome(c, plain);
         }

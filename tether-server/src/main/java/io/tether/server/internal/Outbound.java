@@ -75,7 +75,7 @@ final class Outbound {
             if (hardLimit > 0 && bytes > hardLimit) {
                 // Nothing reads them yet (no framing, no WELCOME): the same limit as for queued bytes.
                 String detail = bytes + " bytes held before the handshake, over outbound_hard_limit " + hardLimit;
-                ctx.limits.slowConsumer(c, detail);
+                ctx.limits.slowConsumer(c, true, detail);
                 f.completeExceptionally(new SlowConsumerException(c.id, detail));
                 return;
             }

@@ -70,7 +70,7 @@ final class OutboundLimits {
         long after = queued + bytes + ENTRY_OVERHEAD; // as Netty will count it once queued
         if (hard > 0 && after > hard) {
             String detail = after + " bytes queued, over outbound_hard_limit " + hard;
-            slowConsumer(c, detail);
+            slowConsumer(c, true, detail);
             return new SlowConsumerException(c.id, c.closeReason == CloseReason.SLOW_CONSUMER ? c.closeDetail : detail);
         }
         if (soft > 0) {
@@ -104,7 +104,7 @@ final class OutboundLimits {
         }
         int over = (int) Math.floorDiv(now, 1_000_000L) - c.overSoftSinceMillis;
         if (over >= softMillis) {
-            slowConsumer(c, "at or over max_outbound_bytes " + soft + " for " + over + " ms (" + queued + " bytes queued)");
+            slowConsumer(c, false, "at or over max_outbound_bytes " + soft + " for " + over + " ms (" + queued + " bytes queued)");
             return Long.MIN_VALUE;
         }
         return now + (softMillis - over) * 1_000_000L;
@@ -147,9 +147,10 @@ final class OutboundLimits {
         return cause;
     }
 
-    /** Closes {@code c} as a slow consumer (once: the first reason decided wins). */
-    void slowConsumer(ServerConnection c, String detail) {
+    /** Closes {@code c} as a slow consumer, over the hard limit or the soft one (once: the first reason decided wins). */
+    void slowConsumer(ServerConnection c, boolean hard, String detail) {
         if (c.closeReason == null && !c.finished) {
+            ctx.observer.slowConsumer(c, hard);
             log.warn("{} closed: slow consumer: {}", c, detail);
         }
         ctx.close.close(c, CloseReason.SLOW_CONSUMER, detail, 0);

@@ -39,8 +39,10 @@ final class PingResponder {
 
     /** A ping from the client; {@code frameId} is the PING frame's id, or -1 for a line. */
     void onPing(ServerConnection c, long frameId) {
+        ctx.observer.pingReceived(c);
         long now = ticker.nanoTime();
         if (minIntervalNanos > 0 && c.lastClientPingAt != 0 && now - c.lastClientPingAt < minIntervalNanos) {
+            ctx.observer.pingStrike(c);
             c.strikes++;
             if (c.strikes > maxStrikes) {
                 ctx.close.close(c, CloseReason.TOO_MANY_PINGS, "pings closer than " + minIntervalMillis + " ms, "

@@ -72,13 +72,26 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     boolean helloSeen;
     /** Sends held until the framing is known (Outbound). */
     Outbound.HeldSends held;
-    /** Server ping outstanding since, or 0; and the last ping's id (Liveness). */
+    /**
+     * Server ping outstanding since, or 0; and the last ping's id (Liveness). An int is ids enough
+     * (2^31 pings, then they wrap), and leaves room for partialSinceMillis within the same 160 B.
+     */
     long pingSentAt;
-    long pingSeq;
+    int pingSeq;
+    /**
+     * Since when (the ticker's milliseconds, wrapping: only differences are used; never 0) the
+     * buffered bytes of an unfinished line or frame have waited for the rest; 0 when nothing is
+     * unfinished (Liveness, package_timeout).
+     */
+    int partialSinceMillis;
     /** When the client's last ping arrived, and its strikes (PingResponder). */
     long lastClientPingAt;
     int strikes;
-    /** Set once by CloseProtocol: the reason, its detail, the CLOSE code to send (0: the reason's). */
+    /**
+     * Set once by CloseProtocol: the reason, its detail, the CLOSE code to send (0: the reason's).
+     * Before a reason is decided, a connection refused at accept and waiting to learn its framing
+     * holds its refusal's detail in closeDetail ({@link #refusing()}).
+     */
     CloseReason closeReason;
     String closeDetail = "";
     int closeCode;
@@ -219,6 +232,16 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     /** True once a close reason is decided: nothing more is read or delivered. */
     boolean isClosing() {
         return closeReason != null;
+    }
+
+    /**
+     * True while a connection refused at accept (limit reached, ConnectionRegistry) waits for its
+     * first byte, to be told why in its framing: never admitted, no reason decided yet, its
+     * refusal's detail held. No field of its own: an admitted or never-opened connection has an
+     * empty detail until it closes.
+     */
+    boolean refusing() {
+        return !admitted && closeReason == null && !closeDetail.isEmpty();
     }
 
     /** Every read batch: the only liveness bookkeeping on the hot path. */

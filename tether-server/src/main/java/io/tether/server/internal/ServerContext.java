@@ -5,6 +5,7 @@ import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
 import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
+import io.tether.server.spi.ServerObserver;
 import io.tether.server.spi.SessionLayer;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,14 +30,22 @@ public final class ServerContext {
     final Outbound outbound;
     final OutboundLimits limits;
     final CloseProtocol close;
+    /** Metrics' view of the parts' events; {@link ServerObserver#NONE} unless one was set. */
+    final ServerObserver observer;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
                          SessionLayer sessions, Ticker ticker) {
+        this(config, handler, handlerExecutor, health, sessions, ticker, ServerObserver.NONE);
+    }
+
+    public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
+                         SessionLayer sessions, Ticker ticker, ServerObserver observer) {
         this.config = config;
+        this.observer = observer;
         this.ticker = ticker;
         this.sessions = sessions;
         this.events = new HandlerEvents(handler, handlerExecutor);
-        this.registry = new ConnectionRegistry(this, config.maxConnection());
+        this.registry = new ConnectionRegistry(this, config);
         this.liveness = new Liveness(this, config, ticker);
         this.pings = new PingResponder(this, config, ticker, health);
         this.dispatch = new MessageDispatch(this, config);

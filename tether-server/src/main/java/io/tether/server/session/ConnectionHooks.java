@@ -28,9 +28,13 @@ final class ConnectionHooks implements SessionLayer {
 
     @Override
     public void hello(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain) {
-        byte[] token = hello.resumeToken();
-        if (token.length > 0) {
-            resume(conn, hello, plain, token);
+        if (hello.hasResumeToken()) {
+            String problem = hello.resumeTokenProblem(); // an empty or misshapen token is a refusal, not "no token"
+            if (problem != null) {
+                refuse(conn, problem);
+            } else {
+                resume(conn, hello, plain, hello.resumeToken());
+            }
             return;
         }
         boolean sequenced = hello.sequenced();

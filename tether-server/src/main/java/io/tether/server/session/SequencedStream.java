@@ -166,6 +166,11 @@ final class SequencedStream {
         return out.size();
     }
 
+    /** Payload bytes sent and not yet acknowledged. Caller holds the lock. */
+    long unackedBytes() {
+        return out.bytes();
+    }
+
     /** Why a client that received up to {@code receivedSeq} cannot resume, or null if it can. Caller holds the lock. */
     String refusal(long receivedSeq) {
         long acked = outSeq - out.size();

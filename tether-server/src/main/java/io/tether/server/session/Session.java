@@ -71,6 +71,9 @@ public interface Session {
     /** Times the session was resumed. */
     int resumes();
 
+    /** Payload bytes sent and not yet acknowledged by the client (its replay buffer); 0 unless sequenced. */
+    long replayBytes();
+
     /** How it ended, or null while it lives. */
     SessionEnd end();
 

@@ -179,6 +179,11 @@ final class SessionImpl implements Session {
         return resumption == null ? 0 : resumption.resumes();
     }
 
+    @Override
+    public synchronized long replayBytes() {
+        return stream == null ? 0 : stream.unackedBytes();
+    }
+
     /** Messages sent and not yet acknowledged by the client. */
     synchronized int unacked() {
         return stream == null ? 0 : stream.unacked();

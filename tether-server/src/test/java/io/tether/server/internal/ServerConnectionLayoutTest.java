@@ -1,0 +1,26 @@
+package io.tether.server.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jol.info.ClassLayout;
+import org.openjdk.jol.vm.VM;
+
+/**
+ * A connection's own object is per-connection memory: 100,000 connections pay every field 100,000
+ * times. JOL measures its layout as HotSpot lays it out (compressed references and class pointers,
+ * 8-byte alignment: the JVM's default under 32 GB of heap).
+ */
+class ServerConnectionLayoutTest {
+
+    @Test
+    void serverConnectionStaysWithin160Bytes() {
+        assumeTrue(VM.current().arrayIndexScale("java.lang.Object") == 4 && VM.current().classPointerSize() == 4
+                && VM.current().objectAlignment() == 8, "default layout (compressed oops and class pointers)");
+        ClassLayout layout = ClassLayout.parseClass(ServerConnection.class);
+        assertThat(layout.instanceSize())
+                .as("ServerConnection grew: find room in its padding, or make the case for the bytes\n%s", layout.toPrintable())
+                .isLessThanOrEqualTo(160);
+    }
+}
