@@ -72,18 +72,24 @@ public final class Lineload {
         cmd.addAll(args);
         Files.writeString(log, "$ " + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("lineload " + args + " did not end within " + timeoutMs + " ms");
+        Path json = Files.createTempFile(log.getParent(), "lineload", ".json");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectOutput(json.toFile()).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("lineload " + args + " did not end within " + timeoutMs + " ms");
+            }
+            String out = Files.readString(json).trim();
+            if (p.exitValue() != 0 || !out.startsWith("{")) {
+                throw new IOException("lineload " + args + " failed (exit " + p.exitValue() + "): " + out + "; see " + log);
+            }
+            Files.writeString(log, out + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            return parse(out);
+        } finally {
+            Files.deleteIfExists(json);
         }
-        if (p.exitValue() != 0 || !out.startsWith("{")) {
-            throw new IOException("lineload " + args + " failed (exit " + p.exitValue() + "): " + out + "; see " + log);
-        }
-        Files.writeString(log, out + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-        return parse(out);
     }
 
     /** lineload's one-line JSON: numbers only are kept, nested objects flattened to "a.b". */
