@@ -6,6 +6,7 @@
 module io.tether.client {
     requires transitive io.tether.core;
     requires io.netty.codec;
+    requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
     requires org.slf4j;
 

@@ -7,6 +7,7 @@ module io.tether.core {
     requires transitive io.netty.common;
     requires transitive io.netty.transport;
     requires transitive io.netty.codec;
+    requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.unix.common;
     requires jdk.net;
@@ -21,5 +22,6 @@ module io.tether.core {
     // Building blocks of the server and client modules, not application API.
     exports io.tether.core.concurrent to io.tether.server, io.tether.client;
     exports io.tether.core.liveness to io.tether.server, io.tether.client;
+    exports io.tether.core.tls to io.tether.server, io.tether.client;
     exports io.tether.core.transport;
 }

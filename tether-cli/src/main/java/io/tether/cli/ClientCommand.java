@@ -11,6 +11,7 @@ import io.tether.core.backoff.Backoff;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.config.ConfigException;
+import io.tether.core.transport.TlsEngine;
 import io.tether.core.config.Values;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +99,28 @@ final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--tcp-user-timeout", paramLabel = "DURATION", description = "TCP_USER_TIMEOUT; 0 = kernel default. Default: ${DEFAULT-VALUE}.")
     String tcpUserTimeout = "0";
+
+    @Option(names = "--ssl", description = "Speak TLS; the server's certificate is verified (docs/TLS.md).")
+    boolean ssl;
+
+    @Option(names = "--ssl-cafile", paramLabel = "FILE", description = "PEM CA certificates to trust for the server's certificate. Default: the JDK's trust store.")
+    Path sslCafile;
+
+    @Option(names = "--ssl-verify-peer", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Verify the server's certificate and host name; false accepts any certificate (tests only). Default: ${DEFAULT-VALUE}.")
+    boolean sslVerifyPeer = true;
+
+    @Option(names = "--ssl-host-name", paramLabel = "NAME", description = "Name the server's certificate must carry, and SNI. Default: the endpoint's host.")
+    String sslHostName;
+
+    @Option(names = "--ssl-cert-file", paramLabel = "FILE", description = "PEM certificate chain to present, for a server with ssl_verify_peer.")
+    Path sslCertFile;
+
+    @Option(names = "--ssl-key-file", paramLabel = "FILE", description = "PKCS#8 PEM private key of --ssl-cert-file.")
+    Path sslKeyFile;
+
+    @Option(names = "--ssl-engine", paramLabel = "ENGINE", description = "auto, jdk or openssl, as the server's ssl_engine. Default: ${DEFAULT-VALUE}.")
+    String sslEngine = "auto";
 
     @Option(names = "--name", paramLabel = "TEXT", description = "Client name sent in HELLO. Default: ${DEFAULT-VALUE}.")
     String name = "tether-cli";
@@ -232,6 +256,9 @@ final class ClientCommand implements Callable<Integer> {
                 .tcpKeepInterval(Values.duration("--tcp-keepinterval", tcpKeepInterval))
                 .tcpKeepCount(tcpKeepCount)
                 .tcpUserTimeout(Values.duration("--tcp-user-timeout", tcpUserTimeout, Duration.ZERO, Duration.ofDays(1)))
+                .ssl(ssl).sslCafile(sslCafile).sslVerifyPeer(sslVerifyPeer).sslHostName(sslHostName)
+                .sslCertFile(sslCertFile).sslKeyFile(sslKeyFile)
+                .sslEngine(TlsEngine.valueOf(Values.oneOf("--ssl-engine", sslEngine, "auto", "jdk", "openssl").toUpperCase(Locale.ROOT)))
                 .build();
     }
 

@@ -16,6 +16,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import io.tether.testkit.tls.TestPki;
+import org.junit.jupiter.api.io.TempDir;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -43,24 +46,13 @@ class ClientCommandTest {
 
     @Test
     void sendsStdinLinesAndPrintsMessages() {
-        TetherServer server = TetherServer.builder().config(ServerConfig.builder().port(0).workerNum(1).build())
-                .handler(new ServerHandler() {
-                    @Override
-                    public void onReceive(Connection conn, Message message) {
-                        conn.send("echo " + message.text());
-                    }
-                }).build().start();
+        TetherServer server = echoServer(ServerConfig.builder());
         try {
-            ClientCommand cmd = new ClientCommand();
-            cmd.handleSignals = false;
-            cmd.in = new ByteArrayInputStream("one\ntwo\n".getBytes(StandardCharsets.UTF_8));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-            cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
             String ep = "127.0.0.1:" + server.localAddress().getPort();
             // --quit-after 1s: after stdin ends, wait up to a second for the echoes, then quit.
-            int rc = new CommandLine(cmd).execute(ep, "--quit-after", "1s");
+            int rc = run("one\ntwo\n", out, err, ep, "--quit-after", "1s");
             assertThat(rc).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("echo one\necho two\n");
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("connecting to " + ep, "connected to " + ep, "closed");
@@ -79,6 +71,48 @@ class ClientCommandTest {
         ClientCommand none = new ClientCommand();
         new CommandLine(none).parseArgs("127.0.0.1:9501");
         assertThat(none.config().openTcpKeepalive()).isFalse();
+    }
+
+    /** tether client --ssl --ssl-cafile against a TLS server: the echo comes back; without the CA the attempt fails saying why. */
+    @Test
+    void speaksTls(@TempDir Path dir) {
+        TestPki pki = TestPki.create(dir);
+        TetherServer server = echoServer(ServerConfig.builder().sslCertFile(pki.serverChain).sslKeyFile(pki.serverKey));
+        try {
+            String ep = "localhost:" + server.localAddress().getPort();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertThat(run("one\n", out, err, ep, "--ssl", "--ssl-cafile", pki.caFile.toString(), "--quit-after", "1s")).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("echo one\n");
+
+            ByteArrayOutputStream err2 = new ByteArrayOutputStream();
+            // Without --ssl-cafile the JDK's trust store is used, which does not hold the test CA.
+            run("two\n", new ByteArrayOutputStream(), err2, ep, "--ssl", "--max-attempts", "1", "--quit-after", "2s");
+            assertThat(err2.toString(StandardCharsets.UTF_8)).contains("TLS handshake with " + ep
+                    + " failed: the server's certificate is not trusted (give its CA with sslCafile, or check the endpoint)");
+        } finally {
+            server.close();
+        }
+    }
+
+    /** A started server on a free port that answers each message with "echo " and the message. */
+    private static TetherServer echoServer(ServerConfig.Builder config) {
+        return TetherServer.builder().config(config.port(0).workerNum(1).build())
+                .handler(new ServerHandler() {
+                    @Override
+                    public void onReceive(Connection conn, Message message) {
+                        conn.send("echo " + message.text());
+                    }
+                }).build().start();
+    }
+
+    private static int run(String stdin, ByteArrayOutputStream out, ByteArrayOutputStream err, String... args) {
+        ClientCommand cmd = new ClientCommand();
+        cmd.handleSignals = false;
+        cmd.in = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+        return new CommandLine(cmd).execute(args);
     }
 
     @Test

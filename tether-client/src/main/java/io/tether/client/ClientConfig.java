@@ -1,7 +1,11 @@
 package io.tether.client;
 
 import io.tether.core.backoff.Backoff;
+import io.netty.handler.ssl.SslContext;
+import io.tether.client.internal.ClientTls;
+import io.tether.core.transport.TlsEngine;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +15,8 @@ import java.util.Objects;
 /**
  * Everything a {@link TetherClient} is configured with; immutable. Build with {@link #builder()}.
  * Each setter's Javadoc gives its default; {@link Builder#build()} refuses values that cannot work
- * and says which and why.
+ * and says which and why; a TLS file that cannot be used throws a
+ * {@link io.tether.core.config.ConfigException} naming the option and the file.
  */
 public final class ClientConfig {
     private final List<InetSocketAddress> endpoints;
@@ -31,6 +36,15 @@ public final class ClientConfig {
     private final int tcpKeepCount;
     private final Duration tcpUserTimeout;
     private final boolean resume;
+    private final boolean ssl;
+    private final Path sslCafile;
+    private final boolean sslVerifyPeer;
+    private final String sslHostName;
+    private final Path sslCertFile;
+    private final Path sslKeyFile;
+    private final TlsEngine sslEngine;
+    /** Built once per config from the ssl options (every client of this config shares it); null without TLS. */
+    private final SslContext sslContext;
 
     private ClientConfig(Builder b) {
         endpoints = List.copyOf(b.endpoints);
@@ -50,6 +64,14 @@ public final class ClientConfig {
         tcpKeepCount = b.tcpKeepCount;
         tcpUserTimeout = b.tcpUserTimeout;
         resume = b.resume;
+        ssl = b.ssl;
+        sslCafile = b.sslCafile;
+        sslVerifyPeer = b.sslVerifyPeer;
+        sslHostName = b.sslHostName;
+        sslCertFile = b.sslCertFile;
+        sslKeyFile = b.sslKeyFile;
+        sslEngine = b.sslEngine;
+        sslContext = ssl ? ClientTls.context(this) : null;
     }
 
     public static Builder builder() {
@@ -76,6 +98,13 @@ public final class ClientConfig {
         b.tcpKeepCount = tcpKeepCount;
         b.tcpUserTimeout = tcpUserTimeout;
         b.resume = resume;
+        b.ssl = ssl;
+        b.sslCafile = sslCafile;
+        b.sslVerifyPeer = sslVerifyPeer;
+        b.sslHostName = sslHostName;
+        b.sslCertFile = sslCertFile;
+        b.sslKeyFile = sslKeyFile;
+        b.sslEngine = sslEngine;
         return b;
     }
 
@@ -123,6 +152,23 @@ public final class ClientConfig {
     public int tcpKeepCount() { return tcpKeepCount; }
     public Duration tcpUserTimeout() { return tcpUserTimeout; }
     public boolean resume() { return resume; }
+    /** True when the client speaks TLS. */
+    public boolean ssl() { return ssl; }
+    /** PEM CA certificates trusted for the server's certificate; null: the JDK's trust store. */
+    public Path sslCafile() { return sslCafile; }
+    /** True (the default) when the server's certificate and host name are verified. */
+    public boolean sslVerifyPeer() { return sslVerifyPeer; }
+    /** The name the server's certificate must carry; null: each endpoint's host. */
+    public String sslHostName() { return sslHostName; }
+    /** This client's certificate chain (PEM), for servers with ssl_verify_peer; null: none. */
+    public Path sslCertFile() { return sslCertFile; }
+    /** This client's PKCS#8 PEM private key; null: none. */
+    public Path sslKeyFile() { return sslKeyFile; }
+    /** The TLS engine asked for ({@code AUTO}: OpenSSL when it loads, else the JDK's). */
+    public TlsEngine sslEngine() { return sslEngine; }
+
+    /** The shared TLS context, or null without TLS. */
+    SslContext sslContext() { return sslContext; }
 
     /** @deprecated use {@link #packageMaxLength()}, the server's name; removed in the next release. */
     @Deprecated
@@ -139,7 +185,9 @@ public final class ClientConfig {
                 + pingTimeout.toMillis() + " ms, connect timeout " + connectTimeout.toMillis() + " ms, " + backoff
                 + ", queue " + maxQueuedMessages + " messages / " + maxQueuedBytes + " bytes, keepalive "
                 + (openTcpKeepalive ? tcpKeepIdle.toSeconds() + "/" + tcpKeepInterval.toSeconds() + "/" + tcpKeepCount : "off")
-                + ", tcp_user_timeout " + tcpUserTimeout.toMillis() + " ms}";
+                + ", tcp_user_timeout " + tcpUserTimeout.toMillis() + " ms"
+                + (ssl ? ", tls " + sslEngine.text() + (sslVerifyPeer ? ", verified" + (sslCafile != null ? " by " + sslCafile : "")
+                        : ", NOT verified") + (sslCertFile != null ? ", client certificate " + sslCertFile : "") : "") + "}";
     }
 
     /** Collects values; {@link #build()} checks them. */
@@ -161,6 +209,13 @@ public final class ClientConfig {
         private int tcpKeepCount = 3;
         private Duration tcpUserTimeout = Duration.ZERO;
         private boolean resume;
+        private boolean ssl;
+        private Path sslCafile;
+        private boolean sslVerifyPeer = true;
+        private String sslHostName;
+        private Path sslCertFile;
+        private Path sslKeyFile;
+        private TlsEngine sslEngine = TlsEngine.AUTO;
 
         private Builder() {
         }
@@ -274,6 +329,38 @@ public final class ClientConfig {
          */
         public Builder resume(boolean v) { resume = v; return this; }
 
+        /**
+         * Speak TLS (the server has {@code ssl_cert_file}); docs/TLS.md. The server's certificate is
+         * verified against {@link #sslCafile} (or the JDK's trust store) and must name the host
+         * connected to; a failed handshake fails the attempt with a {@link TlsHandshakeException}
+         * saying why. Default off.
+         */
+        public Builder ssl(boolean v) { ssl = v; return this; }
+
+        /** PEM file of the CA certificates to trust for the server's certificate (Swoole's {@code ssl_cafile}). Default: the JDK's trust store. */
+        public Builder sslCafile(Path v) { sslCafile = v; return this; }
+
+        /**
+         * Verify the server's certificate and host name (Swoole's {@code ssl_verify_peer}). Default
+         * on; off accepts any certificate, which only tests should do (logged as a warning).
+         */
+        public Builder sslVerifyPeer(boolean v) { sslVerifyPeer = v; return this; }
+
+        /**
+         * The name the server's certificate must carry, and the SNI name sent (Swoole's
+         * {@code ssl_host_name}). Default: each endpoint's host, as given.
+         */
+        public Builder sslHostName(String v) { sslHostName = v; return this; }
+
+        /** PEM certificate chain this client presents, for servers with {@code ssl_verify_peer} (Swoole's {@code ssl_cert_file}). */
+        public Builder sslCertFile(Path v) { sslCertFile = v; return this; }
+
+        /** The PKCS#8 PEM private key of {@link #sslCertFile} (Swoole's {@code ssl_key_file}). */
+        public Builder sslKeyFile(Path v) { sslKeyFile = v; return this; }
+
+        /** {@link TlsEngine#AUTO} (default: OpenSSL when it loads), {@code JDK} or {@code OPENSSL}, as the server's {@code ssl_engine}. */
+        public Builder sslEngine(TlsEngine v) { sslEngine = Objects.requireNonNull(v, "sslEngine"); return this; }
+
         public ClientConfig build() {
             if (endpoints.isEmpty()) {
                 throw new IllegalArgumentException("no endpoint: add at least one with endpoint(\"HOST:PORT\")");
@@ -297,6 +384,13 @@ public final class ClientConfig {
                 if (tcpKeepCount < 1 || tcpKeepCount > 127) {
                     throw new IllegalArgumentException("tcpKeepCount must be 1..127, got " + tcpKeepCount);
                 }
+            }
+            if (!ssl && (sslCafile != null || sslHostName != null || sslCertFile != null || sslKeyFile != null)) {
+                throw new IllegalArgumentException("an ssl option is set but ssl is off: call ssl(true) to speak TLS");
+            }
+            if ((sslCertFile == null) != (sslKeyFile == null)) {
+                throw new IllegalArgumentException(sslCertFile == null ? "sslKeyFile is set but sslCertFile is not: a client certificate needs both"
+                        : "sslCertFile is set but sslKeyFile is not: a client certificate needs both");
             }
             return new ClientConfig(this);
         }

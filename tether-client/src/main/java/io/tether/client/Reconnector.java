@@ -141,6 +141,9 @@ final class Reconnector {
         if (session != null) {
             conn.session(session);
         }
+        if (config.ssl()) {
+            conn.tls(config.sslContext());
+        }
         current = conn;
         HostResolver.resolve(ep, loop, (addr, err) -> {
             if (conn != current || state == ClientState.CLOSED) {
@@ -227,7 +230,7 @@ final class Reconnector {
         }
         if (!conn.wasReady()) {
             // Before clearing `current`: attemptFailed ignores a connection that is not current.
-            attemptFailed(conn, new TetherClientException(conn + " closed before the handshake finished: " + info));
+            attemptFailed(conn, conn.tlsFailure() != null ? conn.tlsFailure() : new TetherClientException(conn + " closed before the handshake finished: " + info));
             return;
         }
         current = null;

@@ -94,7 +94,7 @@ class ClientResumeTest {
      * connection, so the test reaches the server's internal channel by reflection (internal types
      * are not exported to this module at compile time).
      */
-    private static void reset(Connection conn) {
+    static void reset(Connection conn) {
         try {
             Channel ch = (Channel) conn.getClass().getMethod("channel").invoke(conn);
             ch.config().setOption(ChannelOption.SO_LINGER, 0);

@@ -43,9 +43,17 @@ class TooManyPingsTest {
             out.write(FrameCodec.PREAMBLE);
             write(out, new Frame.Hello("rude", 50));
             assertThat(read(in)).isInstanceOf(Frame.Welcome.class);
-            for (int id = 1; id <= 4; id++) {
-                write(out, new Frame.Ping(id)); // back to back: far below 500 ms
+            // A flood: pipelined in one write, without waiting for pongs, more than the server's burst
+            // (ping_burst 10) and strikes. Pings sent after each PONG are self-clocked and never told.
+            ByteBuf flood = Unpooled.buffer();
+            for (int id = 1; id <= 20; id++) {
+                FrameCodec.encode(new Frame.Ping(id), flood);
             }
+            byte[] bytes = new byte[flood.readableBytes()];
+            flood.readBytes(bytes);
+            flood.release();
+            out.write(bytes);
+            out.flush();
             List<Frame> got = new ArrayList<>();
             Frame f;
             do {

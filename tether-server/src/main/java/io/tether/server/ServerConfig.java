@@ -3,6 +3,9 @@ package io.tether.server;
 import io.tether.core.config.ConfigException;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
+import io.tether.core.tls.PemFiles;
+import io.tether.core.tls.TlsEngines;
+import io.tether.core.transport.TlsEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -52,6 +55,9 @@ public final class ServerConfig {
             throw new ConfigException("max_outbound_bytes (" + maxOutboundBytes() + ") must not exceed outbound_hard_limit ("
                     + v.outboundHardLimit + "), or the soft limit never applies");
         }
+        if (v.pingBurst < 1) {
+            throw new ConfigException("ping_burst (" + v.pingBurst + ") must be at least 1");
+        }
         // Swoole's rule: idle time defaults to twice the check interval. Tether's wheel does not need
         // the interval to close on time, so given only an idle time it reports half of it.
         Duration idle = v.heartbeatIdleTime;
@@ -72,6 +78,37 @@ public final class ServerConfig {
                     + ") must be shorter than heartbeat_idle_time (" + Values.format(idle)
                     + "), or the idle deadline closes connections before they are pinged");
         }
+        checkTls(v);
+    }
+
+    /**
+     * The TLS keys fit together and their files are what they claim: a wrong one refuses to start,
+     * naming the key, the file and the fault (docs/TLS.md), not the first client's handshake.
+     */
+    private static void checkTls(Builder v) {
+        if (v.sslCertFile == null) {
+            if (v.sslKeyFile != null || v.sslClientCertFile != null) {
+                throw new ConfigException((v.sslKeyFile != null ? "ssl_key_file" : "ssl_client_cert_file")
+                        + " is set but ssl_cert_file is not: TLS needs the server's certificate too");
+            }
+            if (v.sslVerifyPeer) {
+                throw new ConfigException("ssl_verify_peer is on but ssl_cert_file is not set: client certificates are checked during"
+                        + " a TLS handshake, and TLS needs the server's certificate (ssl_cert_file, ssl_key_file)");
+            }
+            return;
+        }
+        if (v.sslKeyFile == null) {
+            throw new ConfigException("ssl_cert_file is set but ssl_key_file is not: TLS needs the certificate's private key");
+        }
+        if (v.sslClientCertFile != null && !v.sslVerifyPeer) {
+            throw new ConfigException("ssl_client_cert_file is set but ssl_verify_peer is off: turn ssl_verify_peer on to"
+                    + " require client certificates, or drop ssl_client_cert_file");
+        }
+        PemFiles.identity("ssl_cert_file", v.sslCertFile, "ssl_key_file", v.sslKeyFile);
+        if (v.sslClientCertFile != null) {
+            PemFiles.certificates("ssl_client_cert_file", v.sslClientCertFile);
+        }
+        TlsEngines.provider("ssl_engine", v.sslEngine);
     }
 
     public static Builder builder() {
@@ -114,6 +151,18 @@ public final class ServerConfig {
     public Duration packageTimeout() { return v.packageTimeout; }
     public int packageMaxLength() { return v.packageMaxLength; }
     public Framing framing() { return v.framing; }
+    /** Key {@code ssl_cert_file}; null when TLS is off. */
+    public Path sslCertFile() { return v.sslCertFile; }
+    /** Key {@code ssl_key_file}; null when TLS is off. */
+    public Path sslKeyFile() { return v.sslKeyFile; }
+    /** Key {@code ssl_verify_peer}: client certificates required and verified. */
+    public boolean sslVerifyPeer() { return v.sslVerifyPeer; }
+    /** Key {@code ssl_client_cert_file}; null: the JDK's trust store verifies client certificates. */
+    public Path sslClientCertFile() { return v.sslClientCertFile; }
+    /** Key {@code ssl_engine}, as configured ({@code auto} is resolved when the server is built). */
+    public TlsEngine sslEngine() { return v.sslEngine; }
+    /** True when connections speak TLS ({@code ssl_cert_file} is set). */
+    public boolean tls() { return v.sslCertFile != null; }
     public int bufferHighWatermark() { return v.bufferHighWatermark; }
     public int bufferLowWatermark() { return v.bufferLowWatermark; }
     /** The soft limit in force (buffer_low_watermark unless set); 0 when off. */
@@ -132,6 +181,7 @@ public final class ServerConfig {
     public Duration serverPingInterval() { return v.serverPingInterval; }
     public Duration serverPingTimeout() { return v.serverPingTimeout; }
     public Duration pingMinInterval() { return v.pingMinInterval; }
+    public int pingBurst() { return v.pingBurst; }
     public int pingStrikes() { return v.pingStrikes; }
     public Duration healthCacheTime() { return v.healthCacheTime; }
     public Duration healthCheckTimeout() { return v.healthCheckTimeout; }
@@ -160,7 +210,8 @@ public final class ServerConfig {
                 + ", heartbeat_idle_time=" + Values.format(v.heartbeatIdleTime)
                 + ", heartbeat_check_interval=" + Values.format(v.heartbeatCheckInterval)
                 + ", server_ping=" + (v.serverPingInterval.isZero() ? "off" : Values.format(v.serverPingInterval) + "/" + Values.format(v.serverPingTimeout))
-                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "}";
+                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "/" + v.pingBurst
+                + ", tls=" + (v.sslCertFile == null ? "off" : v.sslCertFile + " (" + v.sslEngine.text() + (v.sslVerifyPeer ? ", client certificates required" : "") + ")") + "}";
     }
 
     /**
@@ -179,6 +230,11 @@ public final class ServerConfig {
         private Duration packageTimeout = Duration.ofSeconds(30);
         private int packageMaxLength = 2 * 1024 * 1024;
         private Framing framing = Framing.AUTO;
+        private Path sslCertFile;
+        private Path sslKeyFile;
+        private boolean sslVerifyPeer;
+        private Path sslClientCertFile;
+        private TlsEngine sslEngine = TlsEngine.AUTO;
         private int bufferHighWatermark = 64 * 1024;
         private int bufferLowWatermark = 32 * 1024;
         private Long maxOutboundBytes;
@@ -195,6 +251,7 @@ public final class ServerConfig {
         private Duration serverPingInterval = Duration.ZERO;
         private Duration serverPingTimeout = Duration.ofSeconds(10);
         private Duration pingMinInterval = Duration.ofMillis(500);
+        private int pingBurst = 10;
         private int pingStrikes = 2;
         private Duration healthCacheTime = Duration.ofSeconds(1);
         private Duration healthCheckTimeout = Duration.ofSeconds(2);
@@ -226,6 +283,16 @@ public final class ServerConfig {
         public Builder packageTimeout(Duration v) { packageTimeout = v; return this; }
         public Builder packageMaxLength(int v) { packageMaxLength = v; return this; }
         public Builder framing(Framing v) { framing = v; return this; }
+        /** Key {@code ssl_cert_file}: PEM certificate chain; turns TLS on (docs/TLS.md). Null turns it off. */
+        public Builder sslCertFile(Path v) { sslCertFile = v; return this; }
+        /** Key {@code ssl_key_file}: the certificate's PKCS#8 PEM private key. */
+        public Builder sslKeyFile(Path v) { sslKeyFile = v; return this; }
+        /** Key {@code ssl_verify_peer}: require and verify client certificates. */
+        public Builder sslVerifyPeer(boolean v) { sslVerifyPeer = v; return this; }
+        /** Key {@code ssl_client_cert_file}: PEM CA certificates for client certificates. */
+        public Builder sslClientCertFile(Path v) { sslClientCertFile = v; return this; }
+        /** Key {@code ssl_engine}: {@code AUTO} (default), {@code JDK} or {@code OPENSSL}. */
+        public Builder sslEngine(TlsEngine v) { sslEngine = java.util.Objects.requireNonNull(v, "sslEngine"); return this; }
         /** Key {@code buffer_high_watermark}: over it a connection is not writable and is not read from. */
         public Builder bufferHighWatermark(int v) { bufferHighWatermark = v; return this; }
         /** Key {@code buffer_low_watermark}: below it a connection is writable and read from again. */
@@ -247,6 +314,8 @@ public final class ServerConfig {
         public Builder serverPingInterval(Duration v) { serverPingInterval = v; return this; }
         public Builder serverPingTimeout(Duration v) { serverPingTimeout = v; return this; }
         public Builder pingMinInterval(Duration v) { pingMinInterval = v; return this; }
+        /** Key {@code ping_burst}: pings a connection may send at once before ping_min_interval limits it. */
+        public Builder pingBurst(int v) { pingBurst = v; return this; }
         public Builder pingStrikes(int v) { pingStrikes = v; return this; }
         public Builder healthCacheTime(Duration v) { healthCacheTime = v; return this; }
         public Builder healthCheckTimeout(Duration v) { healthCheckTimeout = v; return this; }

@@ -4,6 +4,8 @@ import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
+import io.tether.core.transport.TlsEngine;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -43,6 +45,16 @@ final class ServerKeys {
                     (b, v) -> b.packageMaxLength((int) Values.size("package_max_length", v, 64, 1L << 30))),
             new Setting<>("framing", "auto", "`auto` (line and frame clients on one port, told apart by the first byte), `line`, `frame` or `raw`.",
                     (b, v) -> b.framing(Framing.valueOf(Values.oneOf("framing", v, "auto", "line", "frame", "raw").toUpperCase(Locale.ROOT)))),
+            new Setting<>("ssl_cert_file", "none (TLS off)", "PEM certificate chain, the server's own certificate first (Swoole's name). Setting it turns TLS on for every connection on the port, line and frame alike; needs ssl_key_file. docs/TLS.md.",
+                    (b, v) -> b.sslCertFile(Path.of(Values.text("ssl_cert_file", v)))),
+            new Setting<>("ssl_key_file", "none", "PEM private key of ssl_cert_file, unencrypted PKCS#8 (`BEGIN PRIVATE KEY`; convert others with `openssl pkcs8 -topk8 -nocrypt`).",
+                    (b, v) -> b.sslKeyFile(Path.of(Values.text("ssl_key_file", v)))),
+            new Setting<>("ssl_verify_peer", "false", "Require a client certificate and verify it against ssl_client_cert_file; a client without a valid one is closed with reason `protocol error` during the TLS handshake.",
+                    (b, v) -> b.sslVerifyPeer(Values.bool("ssl_verify_peer", v))),
+            new Setting<>("ssl_client_cert_file", "none (the JDK's trust store)", "PEM CA certificates a client certificate must chain to, when ssl_verify_peer is on.",
+                    (b, v) -> b.sslClientCertFile(Path.of(Values.text("ssl_client_cert_file", v)))),
+            new Setting<>("ssl_engine", "auto", "TLS implementation: `openssl` (BoringSSL from netty-tcnative), `jdk` (the JDK's own), or `auto`: openssl when it loads here, else jdk. The server logs which one runs.",
+                    (b, v) -> b.sslEngine(TlsEngine.valueOf(Values.oneOf("ssl_engine", v, "auto", "jdk", "openssl").toUpperCase(Locale.ROOT)))),
             new Setting<>("buffer_high_watermark", "64K", "Queued outbound bytes above which a connection is not writable (Swoole's name; Netty's write-buffer high water mark): the server stops reading from it, so a client that does not read its replies cannot make the server queue more for it, and the session layer stops writing to it, until the queue drains below buffer_low_watermark. `64K`, `1M` work.",
                     (b, v) -> b.bufferHighWatermark((int) Values.size("buffer_high_watermark", v, 1, 1L << 30))),
             new Setting<>("buffer_low_watermark", "32K", "Queued outbound bytes below which a connection that went over buffer_high_watermark is writable again and read from again. At most buffer_high_watermark.",
@@ -73,9 +85,11 @@ final class ServerKeys {
                     (b, v) -> b.serverPingInterval(Values.duration("server_ping_interval", v, Duration.ZERO, DAY))),
             new Setting<>("server_ping_timeout", "10s", "Close a pinged frame-mode client that sends nothing back within this long; reason `ping timeout`.",
                     (b, v) -> b.serverPingTimeout(Values.duration("server_ping_timeout", v, Duration.ofMillis(10), DAY))),
-            new Setting<>("ping_min_interval", "500ms", "Pings (line `ping` or PING frames) closer together than this are strikes; the first is answered with a NOTICE (frame) or `notice too many pings` (line); after ping_strikes the connection is closed with reason `too many pings`. 0 turns the limit off.",
+            new Setting<>("ping_min_interval", "500ms", "The sustained rate of client pings (line `ping` or PING frames) a connection may keep up: one per this interval, on top of a burst of ping_burst (docs/PROTOCOL.md, \"Ping rate\"). A ping read first in its read batch while no pong is owed waited for the previous pong and is never counted. A ping that takes a connection over its allowance is answered with a NOTICE (frame) or `notice too many pings` (line) and its pong; one that takes it more than ping_strikes pings over closes it with reason `too many pings`. 0 turns the limit off.",
                     (b, v) -> b.pingMinInterval(Values.duration("ping_min_interval", v, Duration.ZERO, DAY))),
-            new Setting<>("ping_strikes", "2", "Too-fast pings tolerated before closing (gRPC allows 2).",
+            new Setting<>("ping_burst", "10", "Pings a connection may send at once, pipelined or bunched by a stall of the server or the network, before ping_min_interval limits it; the allowance refills at one per ping_min_interval. 1 to 10000.",
+                    (b, v) -> b.pingBurst(Values.integer("ping_burst", v, 1, 10_000))),
+            new Setting<>("ping_strikes", "2", "Pings over the allowance tolerated, each still answered (gRPC allows 2): the ping that takes a connection more than ping_strikes over closes it. 0 closes on the first.",
                     (b, v) -> b.pingStrikes(Values.integer("ping_strikes", v, 0, 1000))),
             new Setting<>("health_cache_time", "1s", "How long a health-check result answers pings before the checks run again.",
                     (b, v) -> b.healthCacheTime(Values.duration("health_cache_time", v, Duration.ZERO, DAY))),
@@ -83,7 +97,7 @@ final class ServerKeys {
                     (b, v) -> b.healthCheckTimeout(Values.duration("health_check_timeout", v, Duration.ofMillis(1), Duration.ofMinutes(10)))),
             new Setting<>("health_fail_mode", "reply", "On a failed check: `reply` answers `pong unhealthy NAME`; `withhold` sends no pong, so the client's ping times out.",
                     (b, v) -> b.healthFailMode(ServerConfig.HealthFailMode.valueOf(Values.oneOf("health_fail_mode", v, "reply", "withhold").toUpperCase(Locale.ROOT)))),
-            new Setting<>("shutdown_timeout", "5s", "On shutdown, how long to wait for queued data to flush before closing anyway.",
+            new Setting<>("shutdown_timeout", "5s", "On shutdown, or on an application's close(), how long to wait for queued data to flush before closing anyway; after a client's FIN, how long to wait for what is still owed to it (pongs waiting on a health check, handler replies, queued data) before closing anyway (docs/PROTOCOL.md, \"Half-close\").",
                     (b, v) -> b.shutdownTimeout(Values.duration("shutdown_timeout", v, Duration.ZERO, Duration.ofMinutes(10)))),
             new Setting<>("server_name", "tether", "Name sent to frame clients in WELCOME.",
                     (b, v) -> b.serverName(Values.text("server_name", v))),

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
 import io.tether.core.transport.SocketOptions;
+import io.tether.core.transport.TlsEngine;
 import io.tether.core.transport.Transport;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.internal.HealthMonitor;
@@ -15,6 +16,7 @@ import io.tether.server.internal.ObservedHealthCheck;
 import io.tether.server.internal.ServerConnection;
 import io.tether.server.internal.ServerContext;
 import io.tether.server.internal.ServerInitializer;
+import io.tether.server.internal.ServerTls;
 import io.tether.server.session.SessionManager;
 import io.tether.server.session.Sessions;
 import io.tether.server.spi.ServerObserver;
@@ -54,6 +56,8 @@ public final class TetherServer implements AutoCloseable {
     private final HealthMonitor health;
     private final Transport transport;
     private final SessionManager sessions;
+    /** TLS on every connection (ssl_cert_file), or null. */
+    private final ServerTls tls;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
@@ -65,6 +69,7 @@ public final class TetherServer implements AutoCloseable {
     private TetherServer(Builder b) {
         this.config = b.config;
         this.transport = Transport.select();
+        this.tls = ServerTls.create(config); // before anything is started: a wrong certificate or key refuses here
         this.health = new HealthMonitor(b.checks.stream().map(c -> ObservedHealthCheck.wrap(c, b.observer)).toList(),
                 config.healthCacheTime(), config.healthCheckTimeout());
         this.sessions = config.openSessions() ? new SessionManager(config, b.handlerExecutor) : null;
@@ -88,7 +93,7 @@ public final class TetherServer implements AutoCloseable {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childHandler(new ServerInitializer(ctx));
+                .childHandler(new ServerInitializer(ctx, tls));
         // Half-closure lets the pipeline see the peer's FIN as an event, so it is named "peer closed".
         bootstrap.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         SocketOptions wanted = SocketOptions.of(config.openTcpKeepalive(), config.tcpKeepIdle(), config.tcpKeepInterval(),
@@ -180,6 +185,11 @@ public final class TetherServer implements AutoCloseable {
     /** True when native epoll is in use (all socket options applied). */
     public boolean isNativeTransport() {
         return transport.isNative();
+    }
+
+    /** The TLS engine that runs, {@code JDK} or {@code OPENSSL} ({@code ssl_engine: auto} resolved); null without TLS. */
+    public TlsEngine tlsEngine() {
+        return tls == null ? null : tls.engine();
     }
 
     /**

@@ -70,7 +70,7 @@ class HandshakeRefusalTest {
     void aBadPreambleOrVersionGetsClose1008() throws Exception {
         start(ServerConfig.builder());
         assertThat(answerTo(new byte[] {(byte) 0xFF, 'X', 'Y', 'Z', 1}))
-                .isEqualTo(new Frame.Close(1008, "protocol error: bad preamble: expected FF 54 48 52 01 (\\xFFTHR, version 1)"));
+                .isEqualTo(new Frame.Close(1008, "protocol error: bad preamble: expected FF 54 48 52 01 (0xFF 'THR', version 1)"));
         assertThat(answerTo(new byte[] {(byte) 0xFF, 'T', 'H', 'R', 2}))
                 .isEqualTo(new Frame.Close(1008, "protocol error: unsupported protocol version 2; this server speaks 1"));
     }

@@ -28,15 +28,25 @@ final class TestClient implements AutoCloseable {
 
     /** Connects from {@code local} (any port), e.g. 127.0.0.2: on Linux all of 127/8 is this host. */
     TestClient(InetSocketAddress server, InetAddress local) throws IOException {
-        socket = new Socket();
-        if (local != null) {
-            socket.bind(new InetSocketAddress(local, 0));
-        }
-        socket.connect(server, 2000);
+        this(connect(server, local));
+    }
+
+    /** Over a socket already connected (a TLS socket, say). */
+    TestClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(15_000);
         out = socket.getOutputStream();
         lines = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         data = new DataInputStream(socket.getInputStream());
+    }
+
+    private static Socket connect(InetSocketAddress server, InetAddress local) throws IOException {
+        Socket s = new Socket();
+        if (local != null) {
+            s.bind(new InetSocketAddress(local, 0));
+        }
+        s.connect(server, 2000);
+        return s;
     }
 
     static TestClient line(TetherServer server) throws IOException {
@@ -50,7 +60,11 @@ final class TestClient implements AutoCloseable {
 
     /** Connects in frame mode: preamble, HELLO, and reads the WELCOME. */
     static TestClient frame(TetherServer server) throws IOException {
-        TestClient c = new TestClient(server.localAddress());
+        return frame(new TestClient(server.localAddress()));
+    }
+
+    /** Frame mode on {@code c}: preamble, HELLO, and reads the WELCOME. */
+    static TestClient frame(TestClient c) throws IOException {
         c.raw(FrameCodec.PREAMBLE);
         c.send(new Frame.Hello("test", 0));
         Frame f = c.readFrame();
@@ -82,6 +96,21 @@ final class TestClient implements AutoCloseable {
         byte[] bytes = new byte[b.readableBytes()];
         b.readBytes(bytes);
         raw(bytes);
+    }
+
+    /** {@code frames} encoded back to back, to send in one write (pipelined). */
+    static byte[] encode(Frame... frames) {
+        ByteBuf b = Unpooled.buffer();
+        try {
+            for (Frame f : frames) {
+                FrameCodec.encode(f, b);
+            }
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            return bytes;
+        } finally {
+            b.release();
+        }
     }
 
     Frame readFrame() throws IOException {

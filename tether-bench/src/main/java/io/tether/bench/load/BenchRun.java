@@ -188,7 +188,7 @@ public final class BenchRun {
             direct0[i] = st[1];
             rss0[i] = ProcStat.rssBytes(servers.get(i).pid());
         }
-        Map<String, long[]> histo0 = round == 1 && o.histogram ? classHistogram(servers.get(0).pid()) : null;
+        Map<String, long[]> histo0 = round == 1 && o.histogram ? ClassHistogram.of(servers.get(0).pid()) : null;
         log(kind + ": zero point: heap " + mb(sum(heap0)) + ", RSS " + mb(sum(rss0)));
         if (o.phases.contains("idle")) {
             idleCpu(kind, servers, 0, "no connection");
@@ -223,7 +223,7 @@ public final class BenchRun {
             }
         }
         if (histo0 != null) {
-            histograms.append(histogramDiff(kind, histo0, classHistogram(servers.get(0).pid()), held));
+            histograms.append(ClassHistogram.diff(kind, histo0, ClassHistogram.of(servers.get(0).pid()), held));
         }
     }
 
@@ -496,43 +496,6 @@ public final class BenchRun {
     @FunctionalInterface
     private interface AgentTask<T> {
         String run(T item) throws Exception;
-    }
-
-    /** {@code jcmd PID GC.class_histogram}: class name to {instances, bytes}. */
-    private Map<String, long[]> classHistogram(long pid) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        Map<String, long[]> m = new HashMap<>();
-        for (String line : text.split("\n")) {
-            String[] w = line.trim().split("\\s+");
-            if (w.length >= 4 && w[0].endsWith(":")) {
-                m.put(w[3], new long[]{Long.parseLong(w[1]), Long.parseLong(w[2])});
-            }
-        }
-        return m;
-    }
-
-    private static String histogramDiff(String kind, Map<String, long[]> before, Map<String, long[]> after, int conns) {
-        List<Map.Entry<String, long[]>> rows = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : after.entrySet()) {
-            long[] b = before.getOrDefault(e.getKey(), new long[2]);
-            rows.add(Map.entry(e.getKey(), new long[]{e.getValue()[0] - b[0], e.getValue()[1] - b[1]}));
-        }
-        rows.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
-        StringBuilder sb = new StringBuilder("\n#### Heap per connection, " + kind + " (jcmd GC.class_histogram at "
-                + conns + " connections minus at 0, server 0)\n\n| class | instances/conn | B/conn |\n|---|---:|---:|\n");
-        long total = 0;
-        for (Map.Entry<String, long[]> r : rows) {
-            total += r.getValue()[1];
-        }
-        for (Map.Entry<String, long[]> r : rows.subList(0, Math.min(30, rows.size()))) {
-            sb.append(String.format(Locale.ROOT, "| `%s` | %.2f | %.1f |%n", r.getKey(), r.getValue()[0] / (double) conns,
-                    r.getValue()[1] / (double) conns));
-        }
-        sb.append(String.format(Locale.ROOT, "| **all classes** | | **%.1f** |%n", total / (double) conns));
-        return sb.toString();
     }
 
     private String report() throws IOException {

@@ -2,24 +2,29 @@ package io.tether.client.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.tether.client.ClientConfig;
 import io.tether.client.Protocol;
+import io.tether.client.TlsHandshakeException;
 import io.tether.core.close.CloseClassifier;
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameDecoder;
 import io.tether.core.protocol.FrameEncoder;
+import io.tether.core.tls.TlsFailures;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 
 /**
  * One attempt's socket and its liveness state. The pipeline's handlers share this object; all
  * fields are touched on the channel's event loop only.
  *
  * <pre>
- * activity (stamp last read/write) -> frame or line codec -> handshake -> heartbeat -> session
+ * activity (stamp last read/write) -> [tls] -> frame or line codec -> handshake -> heartbeat -> session
  * </pre>
  */
 public final class ClientConnection {
@@ -32,6 +37,10 @@ public final class ClientConnection {
     Channel channel;
     /** Sessions: what HELLO says and where sequenced frames go; null without resume. */
     ClientSession session;
+    /** TLS (ClientConfig.ssl): the context the tls step comes from; null for plain TCP. */
+    SslContext tls;
+    /** Why this attempt's TLS handshake failed, or null. */
+    private TlsHandshakeException tlsFailure;
 
     long lastReadNanos;
     long lastWriteNanos;
@@ -53,6 +62,16 @@ public final class ClientConnection {
         this.session = s;
     }
 
+    /** TLS: the connection speaks it, with an engine from {@code context}. */
+    public void tls(SslContext context) {
+        this.tls = context;
+    }
+
+    /** Why the TLS handshake failed, or null (it did not, or there is no TLS). */
+    public TlsHandshakeException tlsFailure() {
+        return tlsFailure;
+    }
+
     /** Builds the pipeline on a fresh channel; called by the bootstrap's initializer. */
     public void init(Channel ch) {
         this.channel = ch;
@@ -62,6 +81,9 @@ public final class ClientConnection {
         heartbeat = new HeartbeatHandler(this);
         ChannelPipeline p = ch.pipeline();
         p.addLast("activity", new ActivityHandler(this));
+        if (tls != null) {
+            p.addLast("tls", ClientTls.handler(tls, ch, config, endpoint));
+        }
         if (config.protocol() == Protocol.FRAME) {
             p.addLast("decoder", new FrameDecoder(config.packageMaxLength(), false));
             p.addLast("encoder", FrameEncoder.INSTANCE);
@@ -135,7 +157,23 @@ public final class ClientConnection {
         channel.close();
     }
 
+    /**
+     * The TLS handshake failed (or the server refused the client's certificate before WELCOME): the
+     * attempt fails with a {@link TlsHandshakeException} saying why.
+     */
+    void tlsFailed(Throwable cause) {
+        if (tlsFailure == null && !ready) {
+            tlsFailure = new TlsHandshakeException(TlsFailures.onClient(cause, ClientTls.verifiedHost(config, endpoint), endpoint.getPort()), cause);
+        }
+        closeWith(CloseReason.PROTOCOL_ERROR, tlsFailure != null ? tlsFailure.getMessage() : String.valueOf(cause.getMessage()), false);
+    }
+
     void failed(Throwable cause) {
+        Throwable t = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (t instanceof SSLException && !ready) {
+            tlsFailed(t);
+            return;
+        }
         CloseReason reason = CloseClassifier.classify(cause, channel, config.openTcpKeepalive());
         String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         closeWith(reason, detail, reason == CloseReason.PROTOCOL_ERROR);

@@ -3,6 +3,7 @@ package io.tether.client.internal;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tether.client.Protocol;
 import io.tether.core.close.CloseReason;
@@ -13,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Frame mode: sends the preamble and HELLO, waits for WELCOME (within the connect timeout), then
  * leaves the pipeline. Line mode has no handshake: the connection is ready once the socket is.
+ * With TLS, both start once the TLS handshake has succeeded, so a server whose certificate does not
+ * verify fails the attempt instead of looking connected.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ClientConnection conn;
@@ -25,6 +28,25 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.fireChannelActive();
+        if (conn.tls == null) {
+            begin(ctx);
+        }
+        // With TLS the SslHandler's own timeout (the connect timeout) bounds its handshake; begin follows it.
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        ctx.fireUserEventTriggered(evt);
+        if (evt instanceof SslHandshakeCompletionEvent tls) {
+            if (tls.isSuccess()) {
+                begin(ctx);
+            } else {
+                conn.tlsFailed(tls.cause());
+            }
+        }
+    }
+
+    private void begin(ChannelHandlerContext ctx) {
         if (conn.config.protocol() == Protocol.LINE) {
             ctx.pipeline().remove(this);
             conn.ready(null);

@@ -9,6 +9,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.tether.core.protocol.ProtocolException;
 import java.io.IOException;
 import java.util.Locale;
+import javax.net.ssl.SSLException;
 
 /**
  * Names the reason behind a socket error, for the server and the client alike. The kernel says ETIMEDOUT both when keepalive probes go
@@ -39,7 +40,11 @@ public final class CloseClassifier {
      */
     public static CloseReason classify(Throwable cause, Channel channel, boolean keepaliveOn, boolean onWrite) {
         Throwable t = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        if (t instanceof ProtocolException || t instanceof TooLongFrameException) {
+        if (t instanceof SSLException && t.getCause() instanceof IOException io && !(io instanceof SSLException)) {
+            t = io; // TLS could not write or read because the socket failed: the socket's error is the reason
+        }
+        if (t instanceof ProtocolException || t instanceof TooLongFrameException || t instanceof SSLException) {
+            // SSLException: bytes that are not TLS, a failed handshake, a record that does not decrypt.
             return CloseReason.PROTOCOL_ERROR;
         }
         if (!(t instanceof IOException)) {

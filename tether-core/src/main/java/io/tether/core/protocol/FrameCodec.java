@@ -45,7 +45,7 @@ public final class FrameCodec {
         int start = in.readerIndex();
         for (int i = 0; i < 4; i++) {
             if (in.getByte(start + i) != PREAMBLE[i]) {
-                throw new ProtocolException("bad preamble: expected FF 54 48 52 01 (\\xFFTHR, version 1)");
+                throw new ProtocolException("bad preamble: expected FF 54 48 52 01 (0xFF 'THR', version 1)");
             }
         }
         int version = in.getUnsignedByte(start + 4);

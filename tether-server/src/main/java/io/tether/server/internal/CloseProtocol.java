@@ -8,6 +8,7 @@ import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
+import io.tether.core.text.Printable;
 import io.tether.server.Framing;
 import io.tether.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class CloseProtocol {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+    /** Longest text of the peer's a close detail shows (Printable cuts it and says how long it was). */
+    static final int DETAIL_CHARS = 200;
 
     private final ServerContext ctx;
     private final boolean keepaliveOn;
@@ -53,7 +56,7 @@ final class CloseProtocol {
             c.closeReason = CloseReason.LIMIT_REACHED;
         } else {
             c.closeReason = reason;
-            c.closeCode = wireCode;
+            c.closeCode = (char) wireCode;
             c.closeDetail = detail == null ? "" : detail;
         }
         CloseReason decided = c.closeReason;
@@ -67,10 +70,15 @@ final class CloseProtocol {
         boolean flushFirst = decided == CloseReason.CLOSED_BY_SERVER || decided == CloseReason.SHUTDOWN
                 || decided == CloseReason.PEER_CLOSED;
         if (flushFirst) {
-            // Let queued data reach a live peer, but never wait on it for longer than shutdown_timeout;
-            // the timer goes as soon as the channel closes, so it keeps no closed connection reachable.
-            // The close events fire from channelInactive once the flush is done.
-            c.channel.writeAndFlush(farewell == null ? Unpooled.EMPTY_BUFFER : farewell).addListener(ChannelFutureListener.CLOSE);
+            // Let queued data reach a live peer, but never wait on it (nor, after a FIN, on what is
+            // owed to it) for longer than shutdown_timeout; the timer goes as soon as the channel
+            // closes, so it keeps no closed connection reachable. The close events fire from
+            // channelInactive once the flush is done.
+            if (decided == CloseReason.PEER_CLOSED) {
+                closeWhenAnswered(c);
+            } else {
+                c.channel.writeAndFlush(farewell == null ? Unpooled.EMPTY_BUFFER : farewell).addListener(ChannelFutureListener.CLOSE);
+            }
             if (c.channel.isOpen()) {
                 ScheduledFuture<?> grace = c.channel.eventLoop().schedule(() -> {
                     c.channel.close();
@@ -118,6 +126,34 @@ final class CloseProtocol {
         close(c, CloseReason.PEER_CLOSED, "", 0);
     }
 
+    /**
+     * The peer will send nothing more (its FIN, or a CLOSE frame), but what it sent before is still
+     * answered: pongs waiting on the health checks, and, when handlers run on an executor, the
+     * replies the handler calls already queued for it send before they return. Then the server
+     * flushes and closes. Bounded by the grace timer (shutdown_timeout) {@link #close} started.
+     */
+    private void closeWhenAnswered(ServerConnection c) {
+        c.owed++;
+        if (!ctx.events.afterHandlers(c, () -> {
+            c.owed--;
+            answered(c);
+        })) {
+            c.owed--; // handlers run on the loop: every one called so far has returned
+        }
+        answered(c);
+    }
+
+    /**
+     * Something owed to {@code c}'s peer was sent (or given up); on the loop. Once nothing is owed
+     * to a peer that closed, the server flushes and closes its side. Exactly once: {@code owed}
+     * reaches 0 once after a FIN, because nothing new is read after it.
+     */
+    void answered(ServerConnection c) {
+        if (c.owed == 0 && c.closeReason == CloseReason.PEER_CLOSED && !c.finished && c.channel.isOpen()) {
+            c.channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     /** A socket error; {@code onWrite} when it failed a write (see {@link CloseClassifier}). */
     void failed(ServerConnection c, Throwable cause, boolean onWrite) {
         CloseReason reason = CloseClassifier.classify(cause, c.channel, keepaliveOn, onWrite);
@@ -136,7 +172,8 @@ final class CloseProtocol {
     /** The client broke the protocol: logged once, closed with the rule it broke as the detail. */
     void protocolError(ServerConnection c, Throwable cause) {
         Throwable t = cause.getCause() instanceof ProtocolException ? cause.getCause() : cause;
-        String detail = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        // A detail may quote what the peer sent: escaped and cut for the log line and the close detail.
+        String detail = t.getMessage() == null ? t.getClass().getSimpleName() : Printable.of(t.getMessage(), DETAIL_CHARS);
         if (c.closeReason == null) {
             log.warn("{} closed: protocol error: {}", c, detail);
         }

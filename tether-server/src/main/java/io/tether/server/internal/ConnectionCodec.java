@@ -93,10 +93,14 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                 conn.ctx.dispatch.detected(conn, mode); // may close it: a socket refused at accept is answered now
             }
             if (mode == Framing.LINE) {
-                ByteBuf line;
-                while (!conn.isClosing() && (line = lines.next(in)) != null) {
+                while (!conn.isClosing()) {
+                    int start = in.readerIndex();
+                    int length = lines.next(in);
+                    if (length < 0) {
+                        break;
+                    }
                     progressed = true;
-                    conn.ctx.dispatch.onLine(conn, line);
+                    conn.ctx.dispatch.onLine(conn, in, start, length);
                 }
             } else if (!conn.isClosing()) {
                 if (!preambleChecked) {
@@ -148,13 +152,33 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     }
 
     /**
-     * Unlike ByteToMessageDecoder's, never asks for a read: that one reads again when autoRead is off
-     * and nothing was passed down the pipeline, which is always here (messages go to
-     * MessageDispatch), and would undo the pause for backpressure.
+     * The peer half-closed (FIN) with an unterminated line in the buffer: that line is its last
+     * message, delivered like any other (ByteToMessageDecoder calls this on the FIN, before
+     * {@link #userEventTriggered} tells CloseProtocol, and again, with nothing left, when the
+     * channel goes inactive). A cut-off frame is not a frame: it is dropped.
+     */
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (!in.isReadable()) {
+            return;
+        }
+        decode(ctx, in, out);
+        if (mode == Framing.LINE && !failed && !conn.isClosing() && in.isReadable()) {
+            int start = in.readerIndex();
+            conn.ctx.dispatch.onLine(conn, in, start, lines.rest(in));
+        }
+    }
+
+    /**
+     * The read batch is over: the pongs written during it go out in one flush. Unlike
+     * ByteToMessageDecoder's, never asks for a read: that one reads again when autoRead is off and
+     * nothing was passed down the pipeline, which is always here (messages go to MessageDispatch),
+     * and would undo the pause for backpressure.
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         discardSomeReadBytes();
+        conn.ctx.pings.readComplete(conn);
         ctx.fireChannelReadComplete();
     }
 
@@ -164,6 +188,10 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * A FIN: the superclass decodes what is left ({@link #decodeLast}) before CloseProtocol hears of
+     * it, so what the peer sent last is delivered, and answered, before the server closes.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         super.userEventTriggered(ctx, evt);

@@ -35,6 +35,19 @@ final class HandlerEvents {
         dispatch(c, () -> handler.onClose(c, info), "onClose");
     }
 
+    /**
+     * Runs {@code onLoop} on {@code c}'s event loop once every handler call dispatched for it so far
+     * has returned, after the writes those calls made (they reach the loop first, in order); false,
+     * running nothing, when handlers run on the loop, where every call so far has already returned.
+     */
+    boolean afterHandlers(ServerConnection c, Runnable onLoop) {
+        if (executor == null) {
+            return false;
+        }
+        c.serial(executor).execute(() -> c.channel.eventLoop().execute(onLoop));
+        return true;
+    }
+
     private void dispatch(ServerConnection c, Runnable call, String event) {
         Runnable safe = () -> {
             try {

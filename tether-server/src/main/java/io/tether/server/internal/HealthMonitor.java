@@ -3,6 +3,8 @@ package io.tether.server.internal;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.health.HealthReport;
 import io.tether.server.health.HealthResult;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,17 +22,35 @@ import org.slf4j.LoggerFactory;
  * round runs share its result, and a finished round answers pings for {@code cacheTime}, so a ping
  * storm costs each dependency at most one check per cache period. Checks run on their own
  * threads; event loops only ever attach to the returned future.
+ *
+ * <p>Every event loop asks on every ping, so asking takes no lock: the current round is one
+ * immutable object read from a volatile field, and the loop that finds it stale installs the next
+ * one with a compare-and-set (the losers take the winner's). With no checks registered a ping
+ * need not ask at all ({@link #hasChecks()}).
  */
 public final class HealthMonitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+    private static final VarHandle CURRENT;
+
+    static {
+        try {
+            CURRENT = MethodHandles.lookup().findVarHandle(HealthMonitor.class, "current", Round.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One round of checks: its result, once done, and when it started (the cache time runs from then). */
+    private record Round(CompletableFuture<HealthReport> report, long startedAt) {
+    }
 
     private final List<HealthCheck> checks;
     private final long cacheNanos;
     private final Duration timeout;
     private final ExecutorService executor;
     private final CompletableFuture<HealthReport> alwaysHealthy;
-    private CompletableFuture<HealthReport> current;
-    private long currentStartedAt;
+    @SuppressWarnings("unused") // through CURRENT
+    private volatile Round current;
 
     public HealthMonitor(List<HealthCheck> checks, Duration cacheTime, Duration timeout) {
         this.checks = List.copyOf(checks);
@@ -49,17 +69,33 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     /** The latest report, running the checks when the cached one is older than the cache time. */
-    public synchronized CompletableFuture<HealthReport> report() {
+    public CompletableFuture<HealthReport> report() {
         if (checks.isEmpty()) {
             return alwaysHealthy;
         }
-        long now = System.nanoTime();
-        if (current != null && (!current.isDone() || now - currentStartedAt < cacheNanos)) {
-            return current;
+        for (;;) {
+            Round r = current;
+            long now = System.nanoTime();
+            if (r != null && (!r.report().isDone() || now - r.startedAt() < cacheNanos)) {
+                return r.report();
+            }
+            Round next = new Round(new CompletableFuture<>(), now);
+            if (CURRENT.compareAndSet(this, r, next)) {
+                try {
+                    runAll(now).whenComplete((report, e) -> {
+                        if (e == null) {
+                            next.report().complete(report);
+                        } else {
+                            next.report().completeExceptionally(e);
+                        }
+                    });
+                } catch (RuntimeException e) { // the executor refused: closed with the server
+                    next.report().completeExceptionally(e);
+                }
+                return next.report();
+            }
+            // Another loop started a round meanwhile: take that one.
         }
-        currentStartedAt = now;
-        current = runAll(now);
-        return current;
     }
 
     private CompletableFuture<HealthReport> runAll(long startedAt) {

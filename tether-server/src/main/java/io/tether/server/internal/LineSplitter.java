@@ -18,10 +18,12 @@ final class LineSplitter {
     }
 
     /**
-     * The next line's content (a slice without its terminator, valid until {@code in} is read
-     * further), or null when no complete line is buffered yet.
+     * The length of the next line's content, which starts at {@code in}'s reader index as it was
+     * before the call (the reader index moves past the line's terminator; the bytes stay readable at
+     * their index until the buffer is discarded at the end of the read batch), or -1 when no complete
+     * line is buffered yet. No slice: a {@code ping} line costs no object.
      */
-    ByteBuf next(ByteBuf in) {
+    int next(ByteBuf in) {
         int start = in.readerIndex();
         int readable = in.readableBytes();
         int eol = in.forEachByte(start + scanned, readable - scanned, ByteProcessor.FIND_LF);
@@ -32,7 +34,7 @@ final class LineSplitter {
             if (readable - 1 > maxLength) {
                 throw new ProtocolException("line longer than package_max_length " + maxLength + " bytes");
             }
-            return null;
+            return -1;
         }
         scanned = 0;
         int end = eol > start && in.getByte(eol - 1) == '\r' ? eol - 1 : eol;
@@ -40,8 +42,26 @@ final class LineSplitter {
         if (length > maxLength) {
             throw new ProtocolException("line of " + length + " bytes exceeds package_max_length " + maxLength);
         }
-        ByteBuf line = in.slice(start, length);
         in.readerIndex(eol + 1);
-        return line;
+        return length;
+    }
+
+    /**
+     * The last line, which the peer ended with its FIN instead of a newline: the length of
+     * everything left in {@code in} (a trailing CR not counted, as before a newline), read as
+     * {@link #next} reads a line; call after it returned -1.
+     */
+    int rest(ByteBuf in) {
+        scanned = 0;
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        if (end > start && in.getByte(end - 1) == '\r') {
+            end--;
+        }
+        if (end - start > maxLength) {
+            throw new ProtocolException("line of " + (end - start) + " bytes exceeds package_max_length " + maxLength);
+        }
+        in.readerIndex(in.writerIndex());
+        return end - start;
     }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
+import io.tether.core.text.Printable;
 import io.tether.server.Framing;
 import io.tether.server.Message;
 import io.tether.server.ServerConfig;
@@ -48,15 +49,18 @@ final class MessageDispatch {
         }
     }
 
-    void onLine(ServerConnection c, ByteBuf line) {
+    /** The line of {@code length} bytes at index {@code start} of {@code in} (its terminator removed). */
+    void onLine(ServerConnection c, ByteBuf in, int start, int length) {
         if (c.isClosing()) {
             return;
         }
-        if (isPingLine(line)) {
+        if (isPingLine(in, start, length)) {
             ctx.pings.onPing(c, -1);
             return;
         }
-        ctx.events.receive(c, new Message(bytes(line)));
+        byte[] bytes = new byte[length];
+        in.getBytes(start, bytes);
+        ctx.events.receive(c, new Message(bytes));
     }
 
     void onRaw(ServerConnection c, ByteBuf data) {
@@ -102,8 +106,8 @@ final class MessageDispatch {
             ctx.liveness.pongReceived(c);
         } else if (frame instanceof Frame.Close close) {
             c.closeFrameReceived = true;
-            ctx.close.close(c, CloseReason.PEER_CLOSED,
-                    close.reason().isEmpty() ? "CLOSE frame" : "CLOSE frame: " + close.reason(), 0);
+            ctx.close.close(c, CloseReason.PEER_CLOSED, close.reason().isEmpty() ? "CLOSE frame"
+                    : "CLOSE frame: " + Printable.of(close.reason(), CloseProtocol.DETAIL_CHARS), 0);
         } else {
             ctx.close.protocolError(c, new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
         }
@@ -111,7 +115,8 @@ final class MessageDispatch {
 
     private void hello(ServerConnection c, Frame.Hello hello) {
         if (log.isDebugEnabled()) {
-            log.debug("{} hello from '{}', client heartbeat {} ms", c, hello.clientName(), hello.heartbeatIntervalMillis());
+            log.debug("{} hello from '{}', client heartbeat {} ms", c, Printable.of(hello.clientName(), CloseProtocol.DETAIL_CHARS),
+                    hello.heartbeatIntervalMillis());
         }
         Frame.Welcome plain = new Frame.Welcome(c.id, config.heartbeatIdleTime().toMillis(),
                 config.serverPingInterval().toMillis(), config.serverPingTimeout().toMillis(),
@@ -142,12 +147,11 @@ final class MessageDispatch {
     }
 
     /** {@code ping}, ignoring surrounding whitespace (so {@code ping\r} from telnet counts). */
-    private static boolean isPingLine(ByteBuf line) {
-        int n = line.readableBytes();
+    private static boolean isPingLine(ByteBuf line, int start, int n) {
         if (n < 4 || n > 8) {
             return false;
         }
-        int i = line.readerIndex();
+        int i = start;
         int end = i + n;
         while (end > i && Character.isWhitespace(line.getByte(end - 1))) {
             end--;

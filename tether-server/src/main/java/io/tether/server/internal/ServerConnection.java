@@ -84,9 +84,19 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
      * unfinished (Liveness, package_timeout).
      */
     int partialSinceMillis;
-    /** When the client's last ping arrived, and its strikes (PingResponder). */
-    long lastClientPingAt;
-    int strikes;
+    /**
+     * Client pings (PingResponder): when the connection's ping allowance is full again (GCRA's
+     * theoretical arrival time; the allowance is spent while it lies ahead of now), and whether a
+     * ping was read in the current read batch (the first one may be self-clocked; the batch's pongs
+     * are flushed at its end).
+     */
+    long pingTat;
+    boolean pingInBatch;
+    /**
+     * Answers the server still owes the peer: pongs waiting on a health check, and after the peer's
+     * FIN the handler calls still running. A close the peer started waits for 0 (CloseProtocol).
+     */
+    int owed;
     /**
      * Set once by CloseProtocol: the reason, its detail, the CLOSE code to send (0: the reason's).
      * Before a reason is decided, a connection refused at accept and waiting to learn its framing
@@ -94,7 +104,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
      */
     CloseReason closeReason;
     String closeDetail = "";
-    int closeCode;
+    /** A u16 on the wire: a char holds every code and leaves room in the object's padding. */
+    char closeCode;
     boolean closeFrameReceived;
     boolean finished;
     /**
@@ -117,6 +128,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
         this.connectNanos = ctx.ticker.nanoTime();
         this.connectWallMillis = System.currentTimeMillis();
         this.lastReadNanos = connectNanos;
+        this.pingTat = connectNanos; // a full allowance
         this.lastSendNanos = connectNanos;
     }
 

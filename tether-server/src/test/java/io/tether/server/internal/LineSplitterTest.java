@@ -16,11 +16,14 @@ class LineSplitterTest {
 
     private static List<String> lines(LineSplitter s, ByteBuf in) {
         List<String> out = new ArrayList<>();
-        ByteBuf line;
-        while ((line = s.next(in)) != null) {
-            out.add(line.toString(StandardCharsets.UTF_8));
+        for (;;) {
+            int start = in.readerIndex();
+            int length = s.next(in);
+            if (length < 0) {
+                return out;
+            }
+            out.add(in.toString(start, length, StandardCharsets.UTF_8));
         }
-        return out;
     }
 
     private static ByteBuf buf(String s) {
@@ -43,7 +46,7 @@ class LineSplitterTest {
         LineSplitter s = new LineSplitter(4);
         ByteBuf in = buf("abcd\r"); // could still be "abcd" + CRLF
         try {
-            assertThat(s.next(in)).isNull();
+            assertThat(s.next(in)).as("no complete line").isEqualTo(-1);
             in.writeByte('e');
             assertThatThrownBy(() -> s.next(in)).isInstanceOf(ProtocolException.class);
         } finally {
@@ -65,6 +68,22 @@ class LineSplitterTest {
             in.writeCharSequence("ld\n", StandardCharsets.UTF_8);
             assertThat(lines(s, in)).containsExactly("world");
             assertThat(lines(s, in)).isEmpty();
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
+    void theRestAtTheFinIsALineWithinTheLimit() {
+        LineSplitter s = new LineSplitter(4);
+        ByteBuf in = buf("ab\nping\r");
+        try {
+            assertThat(lines(s, in)).containsExactly("ab");
+            int start = in.readerIndex();
+            assertThat(in.toString(start, s.rest(in), StandardCharsets.UTF_8)).as("a CR before the FIN dropped").isEqualTo("ping");
+            assertThat(in.isReadable()).isFalse();
+            in.writeCharSequence("abcde", StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> s.rest(in)).isInstanceOf(ProtocolException.class);
         } finally {
             in.release();
         }
