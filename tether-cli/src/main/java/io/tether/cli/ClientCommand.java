@@ -38,10 +38,13 @@ import picocli.CommandLine.Parameters;
  * stderr, so stdout stays clean for pipes.
  */
 @Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Connect to a Tether server (or any line server with --line) and stay connected:",
+        description = {"Connect to a Tether server (or any line server with --line) and stay connected, like nc but healing itself.",
                 "stdin lines out, messages in; heartbeats, reconnect with jittered backoff, failover to the next endpoint.",
                 "Status lines go to stderr."})
 final class ClientCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions;
 
     @Parameters(arity = "1..*", paramLabel = "HOST:PORT", description = "Endpoints, tried in order; a lost connection moves to the next.")
     List<String> endpoints = new ArrayList<>();
