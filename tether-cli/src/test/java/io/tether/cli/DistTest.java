@@ -17,9 +17,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** dist/tether.yaml, the commented sample config, cannot rot: it loads, and it names every key. */
-class SampleConfigTest {
+/**
+ * dist/ cannot rot: the sample config loads and names every key; the systemd unit runs the jar
+ * with the launcher's JVM flags and room for max_connection descriptors.
+ */
+class DistTest {
     private static final Path SAMPLE = Path.of("..", "dist", "tether.yaml");
+    private static final Path UNIT = Path.of("..", "dist", "tether.service");
+    private static final Path LAUNCHER = Path.of("..", "tether");
     /** {@code # worker_num: 4}: a key left at its default, with an example value. */
     private static final Pattern COMMENTED_KEY = Pattern.compile("^# ([a-z_]+): (.+)$", Pattern.MULTILINE);
 
@@ -61,5 +66,21 @@ class SampleConfigTest {
         Map<String, Object> keys = new LinkedHashMap<>(Settings.readYaml(file));
         assertThat(keys).containsKeys("worker_num", "max_outbound_bytes", "heartbeat_check_interval");
         assertThat(ServerCommand.setup(keys).config().workerNum()).isEqualTo(4);
+    }
+
+    @Test
+    void theServiceRunsTheJarWithTheLaunchersJvmFlags() throws Exception {
+        Matcher launcher = Pattern.compile("(?m)^exec java (.*) -jar \"\\$jar\" \"\\$@\"$").matcher(Files.readString(LAUNCHER));
+        assertThat(launcher.find()).as("./tether's exec line").isTrue();
+        // The shell's ${TETHER_JAVA_OPTS:-} is systemd's $TETHER_JAVA_OPTS (unbraced: split into words).
+        String flags = launcher.group(1).replace("${TETHER_JAVA_OPTS:-}", "$TETHER_JAVA_OPTS");
+        String unit = Files.readString(UNIT);
+        assertThat(unit).as("dist/tether.service runs java with ./tether's flags")
+                .containsPattern("(?m)^ExecStart=/usr/bin/java " + Pattern.quote(flags)
+                        + " -jar /opt/tether/tether.jar server --config /etc/tether/tether.yaml$");
+        Matcher files = Pattern.compile("(?m)^LimitNOFILE=(\\d+)$").matcher(unit);
+        assertThat(files.find()).isTrue();
+        assertThat(Integer.parseInt(files.group(1))).as("a descriptor per connection")
+                .isGreaterThan(ServerCommand.setup(Settings.readYaml(SAMPLE)).config().maxConnection());
     }
 }
