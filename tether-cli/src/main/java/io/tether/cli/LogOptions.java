@@ -29,7 +29,12 @@ final class LogOptions {
     void format(String value) {
         switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "text" -> { }
-            case "json" -> Logs.json();
+            case "json" -> {
+                if (!Logs.json()) {
+                    throw new ParameterException(mixee.commandLine(),
+                            "--log-format json: the logging config in use (-Dlogback.configurationFile) has no console appender named CONSOLE");
+                }
+            }
             default -> throw new ParameterException(mixee.commandLine(), "--log-format: '" + value + "' is not a log format; use text or json");
         }
     }

@@ -61,18 +61,24 @@ final class Logs {
     /** Sends the console output to stderr (the client's stdout carries the messages it receives). */
     static void toStderr() {
         ConsoleAppender<ILoggingEvent> console = console();
-        console.stop();
-        console.setTarget("System.err");
-        console.start();
+        if (console != null) {
+            console.stop();
+            console.setTarget("System.err");
+            console.start();
+        }
     }
 
     /**
      * One JSON object per line (Logback's JsonEncoder): timestamp in epoch milliseconds, level,
-     * thread, logger, the message's pattern and arguments, and the formatted message.
+     * thread, logger, the message's pattern and arguments, and the formatted message. False when
+     * a logging config of the user's own (logback.configurationFile) has no tether console.
      */
-    static void json() {
+    static boolean json() {
         LoggerContext ctx = context();
         ConsoleAppender<ILoggingEvent> console = console();
+        if (console == null) {
+            return false;
+        }
         JsonEncoder encoder = new JsonEncoder();
         encoder.setContext(ctx);
         encoder.setWithSequenceNumber(false);
@@ -83,6 +89,7 @@ final class Logs {
         console.stop();
         console.setEncoder(encoder);
         console.start();
+        return true;
     }
 
     /** Writes out what the async appender still holds; called before the JVM exits. */
@@ -96,10 +103,11 @@ final class Logs {
         return (LoggerContext) LoggerFactory.getILoggerFactory();
     }
 
+    /** logback.xml's console appender (behind the async one), or null under another config. */
     @SuppressWarnings("unchecked")
     private static ConsoleAppender<ILoggingEvent> console() {
         Appender<ILoggingEvent> async = context().getLogger(Logger.ROOT_LOGGER_NAME).getAppender(ASYNC);
-        Appender<ILoggingEvent> console = ((AppenderAttachable<ILoggingEvent>) async).getAppender(CONSOLE);
-        return (ConsoleAppender<ILoggingEvent>) console;
+        return async instanceof AppenderAttachable<?> a
+                && ((AppenderAttachable<ILoggingEvent>) a).getAppender(CONSOLE) instanceof ConsoleAppender<ILoggingEvent> c ? c : null;
     }
 }
