@@ -14,11 +14,14 @@ import picocli.CommandLine.Option;
  * and prints every figure for both with its ratio to the baseline.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure Tether against a plain Netty server (IdleStateHandler + line codec) in one run:",
-                "memory per idle connection, idle CPU, CPU per ping rate, ping throughput and latency,",
+        description = {"Measure Tether against a plain Netty server (IdleStateHandler + line codec) in one run.",
+                "Memory per idle connection, idle CPU, CPU per ping rate, ping throughput and latency,",
                 "reconnect time after a restart and close lateness of connections that go silent together.",
                 "Loads 127.0.0.1 only; every process it starts ends by itself."})
 public final class BenchCommand implements Callable<Integer> {
+
+    @CommandLine.Mixin
+    LogOptions logOptions;
 
     @Option(names = "--phases", split = ",", description = "Measurements to make (memory is always made: it opens the connections). Default: ${DEFAULT-VALUE}")
     List<String> phases = List.of("memory", "idle", "rates", "throughput", "restart", "lateness");

@@ -50,6 +50,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class TetherServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
+    /**
+     * The listening and stopped lines, an operator's proof that the server is up or down: on a
+     * logger of their own, so a quieter level chosen for everything else does not hide them.
+     */
+    private static final Logger lifecycle = LoggerFactory.getLogger("io.tether.server.lifecycle");
 
     private final ServerConfig config;
     private final ServerContext ctx;
@@ -85,6 +90,12 @@ public final class TetherServer implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("server already started");
         }
+        String where = hostPort(config.host(), config.port());
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (address.isUnresolved()) {
+            // Netty would fail the bind with an UnresolvedAddressException, whose message is null.
+            throw new IllegalStateException("cannot listen on " + where + ": cannot resolve host '" + config.host() + "'");
+        }
         bossGroup = transport.newGroup(1, "tether-accept");
         workerGroup = transport.newGroup(config.workerNum(), "tether-io");
         ctx.createWheels(workerGroup);
@@ -104,20 +115,40 @@ public final class TetherServer implements AutoCloseable {
             bootstrap.childOption(key, e.getValue());
         }
         try {
-            serverChannel = bootstrap.bind(config.host(), config.port()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+            serverChannel = bootstrap.bind(address).syncUninterruptibly().channel();
+        } catch (Exception e) { // syncUninterruptibly rethrows the bind's IOException unchecked
             bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             health.close();
-            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot listen on " + where + ": " + bindProblem(e), e);
         }
         started = true;
-        log.info("tether listening on {} ({}, {} event loops, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
-                localAddress(), transport.name(), config.workerNum(), config.framing().name().toLowerCase(java.util.Locale.ROOT),
+        lifecycle.info("tether listening on {} ({}, {} event loops, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
+                hostPort(localAddress()), transport.name(), config.workerNum(), config.framing().name().toLowerCase(java.util.Locale.ROOT),
                 fmt(config.heartbeatIdleTime()), config.openTcpKeepalive()
                         ? fmt(config.tcpKeepIdle()) + "/" + fmt(config.tcpKeepInterval()) + "/" + config.tcpKeepCount() : "off",
                 fmt(config.tcpUserTimeout()));
         return this;
+    }
+
+    /**
+     * What the kernel said, without the syscall: epoll reports {@code bind(..) failed with
+     * error(-98): Address already in use}, NIO {@code Address already in use}; both become
+     * {@code address already in use}.
+     */
+    private static String bindProblem(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        m = m.replaceFirst("^\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
+        return m.isEmpty() ? m : Character.toLowerCase(m.charAt(0)) + m.substring(1);
+    }
+
+    /** {@code 127.0.0.1:9501}, {@code [::1]:9501}: an address as people write it (no leading slash). */
+    private static String hostPort(InetSocketAddress a) {
+        return hostPort(a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress(), a.getPort());
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
     private static String fmt(Duration d) {
@@ -298,7 +329,7 @@ public final class TetherServer implements AutoCloseable {
             }
             health.close();
             if (started) {
-                log.info("tether stopped");
+                lifecycle.info("tether stopped");
             }
         } finally {
             stopped.countDown();

@@ -71,7 +71,7 @@ class NettyLeakExtensionTest {
         @Test
         void leaksABuffer() {
             // A hint of its own each time: Netty reports a given record only once per JVM.
-            hint = "deliberate leak " + UUID.randomUUID();
+            hint = NettyLeaks.DELIBERATE + " " + UUID.randomUUID();
             ByteBuf b = ByteBufAllocator.DEFAULT.directBuffer(16);
             b.writeInt(42);
             b.touch(hint);
