@@ -164,6 +164,11 @@ public final class TetherServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /** How often the event loops woke to look at their deadline wheels; for tests (they sleep while nothing is due). */
+    long wheelWakeUps() {
+        return ctx.wheelWakeUps();
+    }
+
     /** The open connection with this id, or null. */
     public Connection connection(long id) {
         return ctx.connection(id);

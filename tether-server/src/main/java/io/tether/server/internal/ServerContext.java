@@ -61,6 +61,11 @@ public final class ServerContext {
         }
     }
 
+    /** How often the event loops woke to look at their deadline wheels (they sleep while nothing is due). */
+    public long wheelWakeUps() {
+        return liveness.wakeUps();
+    }
+
     /** The open connection with this id, or null. */
     public ServerConnection connection(long id) {
         return registry.get(id);
