@@ -14,16 +14,21 @@ import picocli.CommandLine.Option;
  * and prints every figure for both with its ratio to the baseline.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure Tether against a plain Netty server (IdleStateHandler + line codec) in one run:",
-                "memory per idle connection, idle CPU, CPU per ping rate, ping throughput and latency,",
+        description = {"Measure Tether against a plain Netty server (IdleStateHandler + line codec) in one run.",
+                "Memory per idle connection, idle CPU, CPU per ping rate, ping throughput and latency,",
                 "reconnect time after a restart and close lateness of connections that go silent together.",
                 "Loads 127.0.0.1 only; every process it starts ends by itself."})
 public final class BenchCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    LogOptions logOptions;
+
     @Option(names = "--phases", split = ",", description = "Measurements to make (memory is always made: it opens the connections). Default: ${DEFAULT-VALUE}")
     List<String> phases = List.of("memory", "idle", "rates", "throughput", "restart", "lateness");
 
-    @Option(names = "--kinds", split = ",", description = "Servers to measure, first is the baseline of the ratios (baseline, tether, wheel). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--kinds", split = ",", description = {"Servers to measure, first is the reference of the ratios: baseline, tether,",
+            "lean (the idle-holding transport prototype), netty (a bare Netty channel), wheel, or tether@REV / baseline@REV (that server built from",
+            "an older commit in a temporary directory, e.g. tether@8e228b2). Default: ${DEFAULT-VALUE}"})
     List<String> kinds = List.of("baseline", "tether");
 
     @Option(names = {"-n", "--connections"}, description = "Connections per server process (a process may open 20,000 files here). Default: ${DEFAULT-VALUE}")
@@ -41,7 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--hold-idle", description = "Server heartbeat_idle_time (s) while connections are held. Default: ${DEFAULT-VALUE}")
     int holdIdleSeconds = 300;
 
-    @Option(names = "--idle-cpu-seconds", description = "Window for server CPU with every connection idle. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--idle-cpu-seconds", description = "Window for server CPU with no connection and with every connection idle (the issue's figures: 60). Default: ${DEFAULT-VALUE}")
     int idleCpuSeconds = 10;
 
     @Option(names = "--ping-intervals", split = ",", description = "Ping intervals (ms) for CPU against heartbeat rate. Default: ${DEFAULT-VALUE}")
@@ -50,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate-window", description = "CPU window per ping interval (s), at least one interval. Default: ${DEFAULT-VALUE}")
     int rateWindowSeconds = 10;
 
-    @Option(names = "--throughput-connections", split = ",", description = "Closed-loop ping/pong connection counts. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--throughput-connections", split = ",", description = "Closed-loop ping/pong connection counts (lineload pingpong). Default: ${DEFAULT-VALUE}")
     List<Integer> throughputConnections = List.of(100, 1_000);
 
     @Option(names = "--throughput-seconds", description = "Duration of each closed-loop run. Default: ${DEFAULT-VALUE}")
@@ -59,7 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-restart", description = "Skip the kill-and-restart reconnect test.")
     boolean noRestart;
 
-    @Option(names = "--silent", description = "Connections that go silent together for close lateness (0 skips). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--silent", description = "Connections held silent from their connect for close lateness (lineload hold; 0 skips). Default: ${DEFAULT-VALUE}")
     int silentConnections = 10_000;
 
     @Option(names = "--silent-idle-ms", description = "heartbeat_idle_time for the lateness test (ms). Default: ${DEFAULT-VALUE}")
@@ -82,6 +87,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "Directory for report.md, run.log and child logs. Default: ${DEFAULT-VALUE}")
     String outDir = "bench-results";
+
+    @Option(names = "--lineload-src", description = {"lineload.c, the C load tool of the throughput and lateness phases (built with gcc).",
+            "Default: $TETHER_LINELOAD_SRC, else ../shared/tools/lineload.c from the project root."})
+    String lineloadSrc;
 
     @Option(names = "--server-jvm", description = "JVM options of every server process (same for all kinds).")
     String serverJvm;
@@ -113,6 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.framing = framing;
         o.basePort = basePort;
         o.outDir = outDir;
+        o.lineloadSrc = lineloadSrc;
         if (serverJvm != null) {
             o.serverJvm = serverJvm;
         }
@@ -123,7 +133,14 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--connections / --agents-per-server must stay under 19,500: a process may open 20,000 files");
         }
-        System.out.println(new BenchRun(o, System.out).run());
+        BenchRun run;
+        try {
+            run = new BenchRun(o, System.out);
+        } catch (java.io.IOException setup) { // no lineload.c, gcc failed, an old commit did not build: say which, no stack trace
+            System.err.println("tether bench: " + setup.getMessage());
+            return 2;
+        }
+        System.out.println(run.run());
         return 0;
     }
 

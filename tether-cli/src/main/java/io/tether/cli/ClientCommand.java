@@ -13,6 +13,7 @@ import io.tether.core.close.CloseReason;
 import io.tether.core.config.ConfigException;
 import io.tether.core.transport.TlsEngine;
 import io.tether.core.config.Values;
+import io.tether.core.text.Printable;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,10 +41,13 @@ import picocli.CommandLine.Parameters;
  * stderr, so stdout stays clean for pipes.
  */
 @Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Connect to a Tether server (or any line server with --line) and stay connected:",
+        description = {"Connect to a Tether server (or any line server with --line) and stay connected, like nc but healing itself.",
                 "stdin lines out, messages in; heartbeats, reconnect with jittered backoff, failover to the next endpoint.",
                 "Status lines go to stderr."})
 final class ClientCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions;
 
     @Parameters(arity = "1..*", paramLabel = "HOST:PORT", description = "Endpoints, tried in order; a lost connection moves to the next.")
     List<String> endpoints = new ArrayList<>();
@@ -293,17 +297,21 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    /** Netty's native errors read "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:9501"; keep the words. */
+    /**
+     * Netty's native errors read "finishConnect(..) failed with error(-111): Connection refused:
+     * /127.0.0.1:9501" (or "localhost/127.0.0.1:9501"); keep the words, the status line names the address.
+     */
     static String brief(Throwable t) {
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
-        return m.replaceFirst("^.*failed with error\\(-?\\d+\\): ", "").replaceFirst(": /[0-9a-fA-F.:]+:\\d+$", "");
+        return m.replaceFirst("^.*failed with error\\(-?\\d+\\): ", "").replaceFirst(": [^\\s/]*/[0-9a-fA-F.:]+:\\d+$", "");
     }
 
+    /** The detail may quote the server (a CLOSE frame's text): escaped, like received text in a log. */
     private static String lost(CloseInfo info) {
         if (info.reason() == CloseReason.PING_TIMEOUT) {
-            return String.format(Locale.ROOT, "server silent for %.1f s (%s)", info.silentFor().toNanos() / 1e9, info.detail());
+            return String.format(Locale.ROOT, "server silent for %.1f s (%s)", info.silentFor().toNanos() / 1e9, Printable.of(info.detail()));
         }
-        return "connection lost: " + info;
+        return "connection lost: " + Printable.of(info.toString());
     }
 
     private static String address(InetSocketAddress a) {

@@ -16,15 +16,16 @@ import picocli.CommandLine.Option;
  * liveness settings, prints the detection matrix and writes a report. Needs Linux and root.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fault lab (docs/LAB.md): reproduce how long connections die (FIN, RST,",
-                "pulled cable, DROP, reboot, NAT expiry, zero window, loss, proxy, ICMP)",
-                "in network namespaces; measure which liveness layer catches each, how",
-                "fast, and with which close reason. Needs Linux, root, ip, ss, iptables,",
-                "socat (tcpdump for --capture). Exit 0 only if every cell passes and",
-                "nothing is left behind."})
+        description = {"Fault lab: reproduce how long connections die, and measure which liveness layer notices each.",
+                "Eleven faults (FIN, RST, pulled cable, DROP, reboot, NAT expiry, zero window, loss, proxy, ICMP) in",
+                "network namespaces; for each, how fast and with which close reason (docs/LAB.md). Needs Linux, root,",
+                "ip, ss, iptables, socat (tcpdump for --capture). Exit 0 only if every cell passes and nothing is left behind."})
 final class LabCommand implements Callable<Integer> {
 
-    @Option(names = "--quick", description = "Short timeouts (keepalive 1s+2x1s, user timeout 2s, idle 2s, server ping 1s/1s); under 3 minutes.")
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions;
+
+    @Option(names = "--quick", description = "Short timeouts (keepalive 1s+2x1s, user timeout 2s, idle 2s, server ping 1s/1s); about a minute (docs/LAB.md).")
     boolean quick;
 
     @Option(names = "--report", paramLabel = "DIR", description = "Where report.md, matrix.png and the logs go. Default: lab-report.")

@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
                 "Try: nc 127.0.0.1 9501, then type ping."})
 final class ServerCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    LogOptions logOptions;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML file of config keys (docs/CONFIG.md).")
     Path configFile;
 
@@ -59,6 +62,19 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    /** A server's config and the health checks it answers pings with. */
+    record Setup(ServerConfig config, List<HealthCheck> checks) {
+    }
+
+    /** What these keys (a config file's, then the flags') declare; health.* keys go to tether-health. */
+    static Setup setup(Map<String, Object> keys) {
+        Map<String, Object> serverKeys = new LinkedHashMap<>();
+        Map<String, Object> healthKeys = new LinkedHashMap<>();
+        keys.forEach((k, v) -> (k.startsWith("health.") ? healthKeys : serverKeys).put(k, v));
+        ServerConfig config = ServerConfig.fromMap(serverKeys);
+        return new Setup(config, HealthChecks.fromConfig(healthKeys));
+    }
+
     @Override
     public Integer call() {
         ServerConfig config;
@@ -78,28 +94,22 @@ final class ServerCommand implements Callable<Integer> {
             health.forEach((k, v) -> keys.put("health." + k, v));
             admin.putFlags(keys);
             endpoint = AdminOptions.split(keys);
-            // health.* keys belong to tether-health; everything else is the server's.
-            Map<String, Object> healthKeys = new LinkedHashMap<>();
-            keys.entrySet().removeIf(e -> {
-                if (e.getKey().startsWith("health.")) {
-                    healthKeys.put(e.getKey(), e.getValue());
-                    return true;
-                }
-                return false;
-            });
-            config = ServerConfig.fromMap(keys);
-            checks = HealthChecks.fromConfig(healthKeys);
+            Setup setup = setup(keys);
+            config = setup.config();
+            checks = setup.checks();
         } catch (ConfigException e) {
             System.err.println("tether server: " + e.getMessage());
             return 2;
         }
-        TetherServer.Builder builder = TetherServer.builder().config(config).handler(new EventLog(echo));
+        EventLog events = new EventLog(echo);
+        TetherServer.Builder builder = TetherServer.builder().config(config).handler(events);
         checks.forEach(builder::healthCheck);
         TetherServer server;
         try {
             server = endpoint.start(builder);
         } catch (IllegalStateException e) {
             HealthChecks.closeAll(checks);
+            events.close();
             System.err.println("tether server: " + e.getMessage());
             return 1;
         }
@@ -108,6 +118,7 @@ final class ServerCommand implements Callable<Integer> {
             endpoint.close();
             server.close();
             HealthChecks.closeAll(checks);
+            events.close();
             stopped.countDown();
         });
         try {

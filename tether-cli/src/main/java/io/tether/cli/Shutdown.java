@@ -9,7 +9,8 @@ import sun.misc.Signal;
  * cleanup but leave the JVM's exit status at 130/143, which scripts read as a failure.
  */
 final class Shutdown {
-    private static final Logger log = LoggerFactory.getLogger("tether.events");
+    /** The server's lifecycle logger: "shutting down" shows at every level, like listening and stopped. */
+    private static final Logger log = LoggerFactory.getLogger("io.tether.server.lifecycle");
 
     private Shutdown() {
     }

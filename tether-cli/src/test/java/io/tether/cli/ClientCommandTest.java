@@ -40,6 +40,11 @@ class ClientCommandTest {
                 .isEqualTo("attempt failed: Connection refused\nreconnecting: attempt 2 in 1.3 s");
         assertThat(ClientCommand.brief(new java.io.IOException(
                 "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:19503"))).isEqualTo("Connection refused");
+        assertThat(ClientCommand.brief(new java.io.IOException(
+                "finishConnect(..) failed with error(-111): Connection refused: 127.0.0.1/127.0.0.1:1"))).isEqualTo("Connection refused");
+        CloseInfo told = new CloseInfo(CloseReason.CLOSED_BY_SERVER, Duration.ZERO, "bye\u001b[2J\r09:00 fake");
+        assertThat(ClientCommand.describe(new StateChange(ClientState.CONNECTED, ClientState.DISCONNECTED, A, 0, told, null, 0,
+                Duration.ZERO), 1)).startsWith("connection lost: closed by server (silent 0.000 s; bye\\x1b[2J\\r09:00 fake)\n");
         assertThat(ClientCommand.describe(new StateChange(ClientState.RECONNECTING, ClientState.CONNECTED, B, 1, null, null, 0,
                 Duration.ZERO), 2)).isEqualTo("connected to the second endpoint 127.0.0.1:9502");
     }

@@ -3,6 +3,7 @@ package io.tether.client;
 import io.tether.core.backoff.Backoff;
 import io.netty.handler.ssl.SslContext;
 import io.tether.client.internal.ClientTls;
+import io.tether.client.internal.Endpoints;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameCodec;
 import io.tether.core.transport.TlsEngine;
@@ -21,59 +22,16 @@ import java.util.Objects;
  * {@link io.tether.core.config.ConfigException} naming the option and the file.
  */
 public final class ClientConfig {
+    /** The values, checked; a private copy never handed out (its endpoint list is copied too). */
+    private final Builder v;
     private final List<InetSocketAddress> endpoints;
-    private final Protocol protocol;
-    private final ConnectionMode mode;
-    private final String clientName;
-    private final Duration heartbeatInterval;
-    private final Duration pingTimeout;
-    private final Duration connectTimeout;
-    private final Backoff backoff;
-    private final int maxQueuedMessages;
-    private final long maxQueuedBytes;
-    private final int packageMaxLength;
-    private final boolean openTcpKeepalive;
-    private final Duration tcpKeepIdle;
-    private final Duration tcpKeepInterval;
-    private final int tcpKeepCount;
-    private final Duration tcpUserTimeout;
-    private final boolean resume;
-    private final boolean ssl;
-    private final Path sslCafile;
-    private final boolean sslVerifyPeer;
-    private final String sslHostName;
-    private final Path sslCertFile;
-    private final Path sslKeyFile;
-    private final TlsEngine sslEngine;
     /** Built once per config from the ssl options (every client of this config shares it); null without TLS. */
     private final SslContext sslContext;
 
     private ClientConfig(Builder b) {
-        endpoints = List.copyOf(b.endpoints);
-        protocol = b.protocol;
-        mode = b.mode;
-        clientName = b.clientName;
-        heartbeatInterval = b.heartbeatInterval;
-        pingTimeout = b.pingTimeout;
-        connectTimeout = b.connectTimeout;
-        backoff = b.backoff;
-        maxQueuedMessages = b.maxQueuedMessages;
-        maxQueuedBytes = b.maxQueuedBytes;
-        packageMaxLength = b.packageMaxLength;
-        openTcpKeepalive = b.openTcpKeepalive;
-        tcpKeepIdle = b.tcpKeepIdle;
-        tcpKeepInterval = b.tcpKeepInterval;
-        tcpKeepCount = b.tcpKeepCount;
-        tcpUserTimeout = b.tcpUserTimeout;
-        resume = b.resume;
-        ssl = b.ssl;
-        sslCafile = b.sslCafile;
-        sslVerifyPeer = b.sslVerifyPeer;
-        sslHostName = b.sslHostName;
-        sslCertFile = b.sslCertFile;
-        sslKeyFile = b.sslKeyFile;
-        sslEngine = b.sslEngine;
-        sslContext = ssl ? ClientTls.context(this) : null;
+        v = b.copy();
+        endpoints = List.copyOf(v.endpoints);
+        sslContext = v.ssl ? ClientTls.context(this) : null;
     }
 
     public static Builder builder() {
@@ -82,32 +40,7 @@ public final class ClientConfig {
 
     /** A builder holding this config's values. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.endpoints.addAll(endpoints);
-        b.protocol = protocol;
-        b.mode = mode;
-        b.clientName = clientName;
-        b.heartbeatInterval = heartbeatInterval;
-        b.pingTimeout = pingTimeout;
-        b.connectTimeout = connectTimeout;
-        b.backoff = backoff;
-        b.maxQueuedMessages = maxQueuedMessages;
-        b.maxQueuedBytes = maxQueuedBytes;
-        b.packageMaxLength = packageMaxLength;
-        b.openTcpKeepalive = openTcpKeepalive;
-        b.tcpKeepIdle = tcpKeepIdle;
-        b.tcpKeepInterval = tcpKeepInterval;
-        b.tcpKeepCount = tcpKeepCount;
-        b.tcpUserTimeout = tcpUserTimeout;
-        b.resume = resume;
-        b.ssl = ssl;
-        b.sslCafile = sslCafile;
-        b.sslVerifyPeer = sslVerifyPeer;
-        b.sslHostName = sslHostName;
-        b.sslCertFile = sslCertFile;
-        b.sslKeyFile = sslKeyFile;
-        b.sslEngine = sslEngine;
-        return b;
+        return v.copy();
     }
 
     /**
@@ -115,59 +48,40 @@ public final class ClientConfig {
      * attempt, not here, so a DNS change is picked up on reconnect.
      */
     public static InetSocketAddress parseEndpoint(String hostPort) {
-        Objects.requireNonNull(hostPort, "endpoint");
-        String s = hostPort.trim();
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            throw new IllegalArgumentException("endpoint \"" + hostPort + "\" is not HOST:PORT (for example 127.0.0.1:9501)");
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("endpoint \"" + hostPort + "\": port \"" + s.substring(colon + 1) + "\" is not a number");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("endpoint \"" + hostPort + "\": port " + port + " is not in 1..65535");
-        }
-        return InetSocketAddress.createUnresolved(host, port);
+        return Endpoints.parse(hostPort);
     }
 
     public List<InetSocketAddress> endpoints() { return endpoints; }
-    public Protocol protocol() { return protocol; }
-    public ConnectionMode mode() { return mode; }
-    public String clientName() { return clientName; }
-    public Duration heartbeatInterval() { return heartbeatInterval; }
-    public Duration pingTimeout() { return pingTimeout; }
-    public Duration connectTimeout() { return connectTimeout; }
-    public Backoff backoff() { return backoff; }
-    public int maxQueuedMessages() { return maxQueuedMessages; }
-    public long maxQueuedBytes() { return maxQueuedBytes; }
-    public int packageMaxLength() { return packageMaxLength; }
-    public boolean openTcpKeepalive() { return openTcpKeepalive; }
-    public Duration tcpKeepIdle() { return tcpKeepIdle; }
-    public Duration tcpKeepInterval() { return tcpKeepInterval; }
-    public int tcpKeepCount() { return tcpKeepCount; }
-    public Duration tcpUserTimeout() { return tcpUserTimeout; }
-    public boolean resume() { return resume; }
+    public Protocol protocol() { return v.protocol; }
+    public ConnectionMode mode() { return v.mode; }
+    public String clientName() { return v.clientName; }
+    public Duration heartbeatInterval() { return v.heartbeatInterval; }
+    public Duration pingTimeout() { return v.pingTimeout; }
+    public Duration connectTimeout() { return v.connectTimeout; }
+    public Backoff backoff() { return v.backoff; }
+    public int maxQueuedMessages() { return v.maxQueuedMessages; }
+    public long maxQueuedBytes() { return v.maxQueuedBytes; }
+    public int packageMaxLength() { return v.packageMaxLength; }
+    public boolean openTcpKeepalive() { return v.openTcpKeepalive; }
+    public Duration tcpKeepIdle() { return v.tcpKeepIdle; }
+    public Duration tcpKeepInterval() { return v.tcpKeepInterval; }
+    public int tcpKeepCount() { return v.tcpKeepCount; }
+    public Duration tcpUserTimeout() { return v.tcpUserTimeout; }
+    public boolean resume() { return v.resume; }
     /** True when the client speaks TLS. */
-    public boolean ssl() { return ssl; }
+    public boolean ssl() { return v.ssl; }
     /** PEM CA certificates trusted for the server's certificate; null: the JDK's trust store. */
-    public Path sslCafile() { return sslCafile; }
+    public Path sslCafile() { return v.sslCafile; }
     /** True (the default) when the server's certificate and host name are verified. */
-    public boolean sslVerifyPeer() { return sslVerifyPeer; }
+    public boolean sslVerifyPeer() { return v.sslVerifyPeer; }
     /** The name the server's certificate must carry; null: each endpoint's host. */
-    public String sslHostName() { return sslHostName; }
+    public String sslHostName() { return v.sslHostName; }
     /** This client's certificate chain (PEM), for servers with ssl_verify_peer; null: none. */
-    public Path sslCertFile() { return sslCertFile; }
+    public Path sslCertFile() { return v.sslCertFile; }
     /** This client's PKCS#8 PEM private key; null: none. */
-    public Path sslKeyFile() { return sslKeyFile; }
+    public Path sslKeyFile() { return v.sslKeyFile; }
     /** The TLS engine asked for ({@code AUTO}: OpenSSL when it loads, else the JDK's). */
-    public TlsEngine sslEngine() { return sslEngine; }
+    public TlsEngine sslEngine() { return v.sslEngine; }
 
     /** The shared TLS context, or null without TLS. */
     SslContext sslContext() { return sslContext; }
@@ -182,19 +96,22 @@ public final class ClientConfig {
 
     @Override
     public String toString() {
-        return "ClientConfig{endpoints=" + endpoints + ", " + protocol.name().toLowerCase(Locale.ROOT) + ", "
-                + mode.name().toLowerCase(Locale.ROOT) + ", heartbeat " + heartbeatInterval.toMillis() + " ms, ping timeout "
-                + pingTimeout.toMillis() + " ms, connect timeout " + connectTimeout.toMillis() + " ms, " + backoff
-                + ", queue " + maxQueuedMessages + " messages / " + maxQueuedBytes + " bytes, keepalive "
-                + (openTcpKeepalive ? tcpKeepIdle.toSeconds() + "/" + tcpKeepInterval.toSeconds() + "/" + tcpKeepCount : "off")
-                + ", tcp_user_timeout " + tcpUserTimeout.toMillis() + " ms"
-                + (ssl ? ", tls " + sslEngine.text() + (sslVerifyPeer ? ", verified" + (sslCafile != null ? " by " + sslCafile : "")
-                        : ", NOT verified") + (sslCertFile != null ? ", client certificate " + sslCertFile : "") : "") + "}";
+        return "ClientConfig{v.endpoints=" + v.endpoints + ", " + v.protocol.name().toLowerCase(Locale.ROOT) + ", "
+                + v.mode.name().toLowerCase(Locale.ROOT) + ", heartbeat " + v.heartbeatInterval.toMillis() + " ms, ping timeout "
+                + v.pingTimeout.toMillis() + " ms, connect timeout " + v.connectTimeout.toMillis() + " ms, " + v.backoff
+                + ", queue " + v.maxQueuedMessages + " messages / " + v.maxQueuedBytes + " bytes, keepalive "
+                + (v.openTcpKeepalive ? v.tcpKeepIdle.toSeconds() + "/" + v.tcpKeepInterval.toSeconds() + "/" + v.tcpKeepCount : "off")
+                + ", tcp_user_timeout " + v.tcpUserTimeout.toMillis() + " ms"
+                + (v.ssl ? ", tls " + v.sslEngine.text() + (v.sslVerifyPeer ? ", verified" + (v.sslCafile != null ? " by " + v.sslCafile : "")
+                        : ", NOT verified") + (v.sslCertFile != null ? ", client certificate " + v.sslCertFile : "") : "") + "}";
     }
 
-    /** Collects values; {@link #build()} checks them. */
-    public static final class Builder {
-        private final List<InetSocketAddress> endpoints = new ArrayList<>();
+    /**
+     * Collects values; {@link #build()} checks them. Its fields are the config's values (a config
+     * keeps a private copy), so besides the endpoint list they must stay immutable types.
+     */
+    public static final class Builder implements Cloneable {
+        private ArrayList<InetSocketAddress> endpoints = new ArrayList<>();
         private Protocol protocol = Protocol.FRAME;
         private ConnectionMode mode = ConnectionMode.PERSISTENT;
         private String clientName = "tether-client";
@@ -402,6 +319,18 @@ public final class ClientConfig {
                         : "sslCertFile is set but sslKeyFile is not: a client certificate needs both");
             }
             return new ClientConfig(this);
+        }
+
+        /** A copy: every field but the endpoint list holds an immutable value. */
+        @SuppressWarnings("unchecked")
+        Builder copy() {
+            try {
+                Builder c = (Builder) super.clone();
+                c.endpoints = (ArrayList<InetSocketAddress>) endpoints.clone();
+                return c;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         private static void nonNegative(String name, Duration d) {

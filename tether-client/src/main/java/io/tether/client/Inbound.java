@@ -5,6 +5,7 @@ import io.tether.client.internal.ClientSession;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.ProtocolException;
+import io.tether.core.text.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +83,7 @@ final class Inbound {
 
     /** The server ended our session or refused to resume it. */
     void sessionEnded(ClientConnection conn, int code, String reason) {
-        log.info("server ended the session (CLOSE {}: {}); the next connection starts a new one", code, reason);
+        log.info("server ended the session (CLOSE {}: {}); the next connection starts a new one", code, Printable.of(reason, 200));
         session.ended();
     }
 }

@@ -1,21 +1,13 @@
 package io.tether.server;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Ticker;
-import io.tether.core.close.CloseReason;
-import io.tether.core.transport.SocketOptions;
 import io.tether.core.transport.TlsEngine;
 import io.tether.core.transport.Transport;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.internal.HealthMonitor;
+import io.tether.server.internal.Listener;
 import io.tether.server.internal.ObservedHealthCheck;
-import io.tether.server.internal.ServerConnection;
 import io.tether.server.internal.ServerContext;
-import io.tether.server.internal.ServerInitializer;
 import io.tether.server.internal.ServerTls;
 import io.tether.server.session.SessionManager;
 import io.tether.server.session.Sessions;
@@ -26,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -58,9 +49,7 @@ public final class TetherServer implements AutoCloseable {
     private final SessionManager sessions;
     /** TLS on every connection (ssl_cert_file), or null. */
     private final ServerTls tls;
-    private EventLoopGroup bossGroup;
-    private EventLoopGroup workerGroup;
-    private Channel serverChannel;
+    private Listener listener;
     private volatile boolean started;
     private volatile boolean closed;
     /** Counted down once the shutdown has finished. */
@@ -80,48 +69,23 @@ public final class TetherServer implements AutoCloseable {
         return new Builder();
     }
 
-    /** Binds and starts accepting. Throws if the address cannot be bound. */
+    /**
+     * Binds and starts accepting.
+     *
+     * @throws IllegalStateException when the address cannot be bound, saying why
+     */
     public synchronized TetherServer start() {
         if (started) {
             throw new IllegalStateException("server already started");
         }
-        bossGroup = transport.newGroup(1, "tether-accept");
-        workerGroup = transport.newGroup(config.workerNum(), "tether-io");
-        ctx.createWheels(workerGroup);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
-                .channel(transport.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childHandler(new ServerInitializer(ctx, tls));
-        // Half-closure lets the pipeline see the peer's FIN as an event, so it is named "peer closed".
-        bootstrap.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        SocketOptions wanted = SocketOptions.of(config.openTcpKeepalive(), config.tcpKeepIdle(), config.tcpKeepInterval(),
-                config.tcpKeepCount(), config.tcpUserTimeout());
-        for (Map.Entry<ChannelOption<?>, Object> e : transport.channelOptions(wanted).entrySet()) {
-            @SuppressWarnings("unchecked")
-            ChannelOption<Object> key = (ChannelOption<Object>) e.getKey();
-            bootstrap.childOption(key, e.getValue());
-        }
         try {
-            serverChannel = bootstrap.bind(config.host(), config.port()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            listener = Listener.bind(config, transport, ctx, tls);
+        } catch (IllegalStateException e) {
             health.close();
-            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw e;
         }
         started = true;
-        log.info("tether listening on {} ({}, {} event loops, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
-                localAddress(), transport.name(), config.workerNum(), config.framing().name().toLowerCase(java.util.Locale.ROOT),
-                fmt(config.heartbeatIdleTime()), config.openTcpKeepalive()
-                        ? fmt(config.tcpKeepIdle()) + "/" + fmt(config.tcpKeepInterval()) + "/" + config.tcpKeepCount() : "off",
-                fmt(config.tcpUserTimeout()));
         return this;
-    }
-
-    private static String fmt(Duration d) {
-        return d.isZero() ? "off" : io.tether.core.config.Values.format(d);
     }
 
     public ServerConfig config() {
@@ -130,7 +94,12 @@ public final class TetherServer implements AutoCloseable {
 
     /** The bound address (useful with port 0). */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) serverChannel.localAddress();
+        return listener.localAddress();
+    }
+
+    /** How often the event loops woke to look at their deadline wheels; for tests (they sleep while nothing is due). */
+    long wheelWakeUps() {
+        return ctx.wheelWakeUps();
     }
 
     /** The open connection with this id, or null. */
@@ -167,14 +136,7 @@ public final class TetherServer implements AutoCloseable {
      * connections: for metrics at scrape time, not for a hot path.
      */
     public long outboundQueuedBytes() {
-        long sum = 0;
-        for (ServerConnection c : ctx.connections()) {
-            io.netty.channel.ChannelOutboundBuffer queue = c.channel().unsafe().outboundBuffer();
-            if (queue != null) {
-                sum += queue.totalPendingWriteBytes();
-            }
-        }
-        return sum;
+        return ctx.outboundQueuedBytes();
     }
 
     /** True when native epoll is in use (all socket options applied). */
@@ -193,21 +155,7 @@ public final class TetherServer implements AutoCloseable {
      * server does not need it, since each connection already has its own deadline.
      */
     public List<Long> heartbeat(boolean close) {
-        long idle = config.heartbeatIdleTime().toNanos();
-        if (idle <= 0) {
-            return List.of();
-        }
-        long now = ctx.ticker().nanoTime();
-        List<Long> ids = new ArrayList<>();
-        for (ServerConnection c : ctx.connections()) {
-            if (c.silentNanos(now) >= idle) {
-                ids.add(c.id());
-                if (close) {
-                    ctx.close(c, CloseReason.IDLE_TIMEOUT, "heartbeat sweep");
-                }
-            }
-        }
-        return ids;
+        return ctx.sweepSilent(close);
     }
 
     /**
@@ -258,22 +206,13 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private boolean onOwnEventLoop() {
-        for (EventLoopGroup g : new EventLoopGroup[] {workerGroup, bossGroup}) {
-            if (g != null) {
-                for (EventExecutor e : g) {
-                    if (e.inEventLoop()) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+        return listener != null && listener.isOwnThread();
     }
 
     private void stop(Duration timeout) {
         try {
             if (started) {
-                serverChannel.close().syncUninterruptibly();
+                listener.stopAccepting();
                 CountDownLatch empty = new CountDownLatch(1);
                 ctx.closeAll(empty::countDown);
                 try {
@@ -287,13 +226,9 @@ public final class TetherServer implements AutoCloseable {
             if (sessions != null) {
                 sessions.shutdown();
             }
-            if (started) {
-                workerGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
-                bossGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
-            }
             health.close();
             if (started) {
-                log.info("tether stopped");
+                listener.stopLoops(timeout);
             }
         } finally {
             stopped.countDown();

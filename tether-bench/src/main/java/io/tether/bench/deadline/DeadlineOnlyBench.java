@@ -19,6 +19,10 @@ import java.util.concurrent.locks.LockSupport;
  * connection visited once per period, or a silent one expiring and replaced by a new one), which
  * is the steady-state worst case: N / idle visits per second.
  *
+ * <p>{@code --driven tick} (the old way) advances the wheel every tick; {@code --driven due} (the
+ * server's way since the wheel reports its next occupied slot) sleeps until
+ * {@link DeadlineWheel#nextDueNanos()} and advances only then.
+ *
  * <p>{@code java -cp benchmarks.jar io.tether.bench.deadline.DeadlineOnlyBench --entries 1000000
  * --idle-ms 60000 --seconds 10 --pattern spread}
  */
@@ -39,11 +43,12 @@ public final class DeadlineOnlyBench {
         long tick = TimeUnit.MILLISECONDS.toNanos(args.longValue("tick-ms", 10));
         int seconds = args.integer("seconds", 10);
         String pattern = args.text("pattern", "spread");
-        System.out.println(run(n, idle, tick, seconds, pattern));
+        boolean due = args.text("driven", "due").equals("due");
+        System.out.println(run(n, idle, tick, seconds, pattern, due));
     }
 
-    /** Runs one configuration and returns its result line. */
-    public static String run(int n, long idle, long tick, int seconds, String pattern) throws InterruptedException {
+    /** Runs one configuration and returns its result line; {@code due}: wake only when a slot is due. */
+    public static String run(int n, long idle, long tick, int seconds, String pattern, boolean due) throws InterruptedException {
         boolean quiet = pattern.equals("quiet");
         long heapBefore = usedHeapAfterGc();
         long start = System.nanoTime();
@@ -81,7 +86,12 @@ public final class DeadlineOnlyBench {
             }
             visits += wheel.advance(now);
             ticks++;
-            next += tick;
+            if (due) {
+                long at = wheel.nextDueNanos();
+                next = at == DeadlineWheel.NONE || at - end > 0 ? end : at;
+            } else {
+                next += tick;
+            }
         }
         long cpu = threads.getCurrentThreadCpuTime() - cpu0;
         long wall = System.nanoTime() - wall0;
@@ -90,9 +100,9 @@ public final class DeadlineOnlyBench {
             throw new IllegalStateException("lost entries: " + wheel.size());
         }
         return String.format(Locale.ROOT,
-                "entries=%d pattern=%s idle=%dms tick=%dms heapBytesPerEntry=%.1f ticks=%d visits/s=%.0f "
+                "entries=%d pattern=%s driven=%s idle=%dms tick=%dms heapBytesPerEntry=%.1f wakeUps=%d visits/s=%.0f "
                         + "cpuMsPerSecond=%.2f coreShare=%.3f%% nsPerVisit=%.1f",
-                n, pattern, TimeUnit.NANOSECONDS.toMillis(idle), TimeUnit.NANOSECONDS.toMillis(tick),
+                n, pattern, due ? "due" : "tick", TimeUnit.NANOSECONDS.toMillis(idle), TimeUnit.NANOSECONDS.toMillis(tick),
                 bytesPerEntry, ticks, visits * 1e9 / wall, cpu / 1e6 * 1e9 / wall, coreShare,
                 visits == 0 ? 0.0 : (double) cpu / visits);
     }

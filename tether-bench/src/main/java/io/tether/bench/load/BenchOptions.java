@@ -8,7 +8,12 @@ import java.util.List;
  * full run of docs/BENCHMARKS.md: 19,000 connections per server process, both servers.
  */
 public final class BenchOptions {
-    /** Servers to measure, in order; {@code baseline} first so every figure has its ratio. */
+    /**
+     * Servers to measure, in order; the first is the reference of every ratio. {@code baseline},
+     * {@code tether}, {@code lean} (the idle-holding prototype), {@code netty} (a bare channel: Netty's own
+     * cost), {@code wheel}, or
+     * {@code tether@REV} / {@code baseline@REV}: that server built from an older commit.
+     */
     public List<String> kinds = new ArrayList<>(List.of("baseline", "tether"));
     /** Connections held per server process (a process may open 20,000 files here). */
     public int connections = 19_000;
@@ -50,6 +55,8 @@ public final class BenchOptions {
     public String agentJvm = "-XX:+UseSerialGC -Xmx768m -Xss512k -Dio.netty.leakDetection.level=disabled";
     /** Which measurements to make: memory, idle, rates, throughput, restart, lateness. */
     public List<String> phases = new ArrayList<>(List.of("memory", "idle", "rates", "throughput", "restart", "lateness"));
+    /** lineload.c to build (null: {@code $TETHER_LINELOAD_SRC}, then ../shared/tools/lineload.c from the project root). */
+    public String lineloadSrc;
     /** Hard bound on every child process's life. */
     public int maxSeconds = 3_600;
 

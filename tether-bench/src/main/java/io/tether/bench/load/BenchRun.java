@@ -37,7 +37,9 @@ public final class BenchRun {
     private static final Map<String, String> MAIN_CLASS = Map.of(
             "baseline", "io.tether.bench.server.BaselineServer",
             "tether", "io.tether.bench.server.TetherBenchServer",
-            "wheel", "io.tether.bench.server.WheelServer");
+            "wheel", "io.tether.bench.server.WheelServer",
+            "lean", "io.tether.bench.lean.LeanIdleServer",
+            "netty", "io.tether.bench.server.NettyBareServer");
 
     private final BenchOptions o;
     private final Results results = new Results();
@@ -50,14 +52,23 @@ public final class BenchRun {
     });
     private final long started = System.nanoTime();
     private final StringBuilder histograms = new StringBuilder();
+    /** Class path of each kind's server: this process's, or an older commit's build for {@code kind@REV}. */
+    private final Map<String, String> classPath = new HashMap<>();
+    /** The C load tool; null when no phase needs it. */
+    private final Lineload lineload;
 
-    public BenchRun(BenchOptions options, PrintStream out) throws IOException {
+    public BenchRun(BenchOptions options, PrintStream out) throws IOException, InterruptedException {
         this.o = options;
         this.out = out;
         for (String k : o.kinds) {
-            if (!MAIN_CLASS.containsKey(k)) {
-                throw new IllegalArgumentException("unknown server kind '" + k + "'; allowed: " + MAIN_CLASS.keySet());
+            if (!MAIN_CLASS.containsKey(baseKind(k))) {
+                throw new IllegalArgumentException("unknown server kind '" + k + "'; allowed: " + MAIN_CLASS.keySet()
+                        + ", or tether@REV / baseline@REV for an older commit's server");
             }
+        }
+        for (String k : o.kinds) {
+            int at = k.indexOf('@');
+            classPath.put(k, at < 0 ? System.getProperty("java.class.path") : OldBuild.classPath(k.substring(at + 1), out));
         }
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         this.dir = Path.of(o.outDir, stamp);
@@ -66,6 +77,14 @@ public final class BenchRun {
         Files.writeString(dir.resolve("logback.xml"), "<configuration><appender name=\"E\" "
                 + "class=\"ch.qos.logback.core.ConsoleAppender\"><target>System.err</target><encoder><pattern>%d %-5level %logger - %msg%n"
                 + "</pattern></encoder></appender><root level=\"WARN\"><appender-ref ref=\"E\"/></root></configuration>");
+        boolean needsLineload = o.phases.contains("throughput") || (o.phases.contains("lateness") && o.silentConnections > 0);
+        this.lineload = needsLineload ? Lineload.build(o.lineloadSrc, dir) : null;
+    }
+
+    /** {@code tether@8e228b2} is a {@code tether} server built from commit 8e228b2. */
+    static String baseKind(String kind) {
+        int at = kind.indexOf('@');
+        return at < 0 ? kind : kind.substring(0, at);
     }
 
     /** Runs every round and kind and returns the markdown report (also written to the output directory). */
@@ -98,8 +117,9 @@ public final class BenchRun {
             for (int s = 0; s < o.servers; s++) {
                 for (int a = 0; a < o.agentsPerServer; a++) {
                     int index = s * o.agentsPerServer + a;
-                    agents.add(new Agent(new Child(kind + "-agent" + index, jvm(o.agentJvm), "io.tether.bench.load.ClientAgent",
-                            List.of("--max-seconds", Integer.toString(o.maxSeconds)), dir), s, "127.0.0." + (2 + index)));
+                    agents.add(new Agent(new Child(kind + "-agent" + index, jvm(o.agentJvm), System.getProperty("java.class.path"),
+                            "io.tether.bench.load.ClientAgent", List.of("--max-seconds", Integer.toString(o.maxSeconds)), dir),
+                            s, "127.0.0." + (2 + index)));
                 }
             }
             for (Agent a : agents) {
@@ -109,7 +129,8 @@ public final class BenchRun {
             memory(kind, round, servers, agents);
             warmUp(kind, agents);
             if (o.phases.contains("idle")) {
-                idleCpu(kind, servers);
+                Thread.sleep(5000); // let the JIT finish what the warm-up queued
+                idleCpu(kind, servers, o.connections, "all idle");
             }
             if (o.phases.contains("rates")) {
                 rates(kind, servers, agents);
@@ -120,7 +141,7 @@ public final class BenchRun {
             if (o.restart && o.phases.contains("restart")) {
                 restart(kind, servers, agents);
             }
-            if (o.silentConnections > 0 && o.phases.contains("lateness")) {
+            if (o.silentConnections > 0 && o.phases.contains("lateness") && !baseKind(kind).equals("netty")) { // netty closes nothing
                 lateness(kind, servers, agents);
             }
         } finally {
@@ -169,6 +190,9 @@ public final class BenchRun {
         }
         Map<String, long[]> histo0 = round == 1 && o.histogram ? ClassHistogram.of(servers.get(0).pid()) : null;
         log(kind + ": zero point: heap " + mb(sum(heap0)) + ", RSS " + mb(sum(rss0)));
+        if (o.phases.contains("idle")) {
+            idleCpu(kind, servers, 0, "no connection");
+        }
         int held = 0;
         for (int step : o.effectiveSteps()) {
             openAll(kind, servers, agents, step - held, true);
@@ -210,19 +234,23 @@ public final class BenchRun {
         all(agents, a -> a.child.call("stats", "STATS", 30_000));
     }
 
-    private void idleCpu(String kind, List<Server> servers) throws Exception {
-        Thread.sleep(5000); // let the JIT finish what the warm-up queued
+    /** Server CPU over {@code --idle-cpu-seconds} while its {@code conns} connections (maybe none) say nothing. */
+    private void idleCpu(String kind, List<Server> servers, int conns, String what) throws Exception {
         long c0 = cpu(servers);
         long a0 = appCpu(servers);
         long t0 = System.nanoTime();
-        log(kind + ": measuring server CPU with every connection idle for " + o.idleCpuSeconds + " s");
+        log(kind + ": measuring server CPU, " + what + " (" + conns + " connections), for " + o.idleCpuSeconds + " s");
         Thread.sleep(o.idleCpuSeconds * 1000L);
         double secs = (System.nanoTime() - t0) / 1e9;
         double msPerS = (cpu(servers) - c0) / 1e6 / secs;
         double appMsPerS = (appCpu(servers) - a0) / 1e6 / secs;
-        results.add("server CPU ms/s, all idle @" + o.connections + "/process (whole process)" + sumNote(), kind, msPerS);
-        results.add("server CPU ms/s, all idle @" + o.connections + "/process (server threads, no JIT/GC)" + sumNote(), kind, appMsPerS);
-        log(String.format(Locale.ROOT, "%s: idle server CPU %.1f ms per second (%.1f in server threads)", kind, msPerS, appMsPerS));
+        String at = ", " + what + " @" + conns + "/process";
+        // CPU seconds per minute is how the performance issue states it (/proc counts 10 ms ticks: ±0.01 s per window).
+        results.add("server CPU s/min" + at + " (whole process, utime+stime)" + sumNote(), kind, msPerS * 60 / 1000);
+        results.add("server CPU ms/s" + at + " (whole process)" + sumNote(), kind, msPerS);
+        results.add("server CPU ms/s" + at + " (server threads, no JIT/GC)" + sumNote(), kind, appMsPerS);
+        log(String.format(Locale.ROOT, "%s: server CPU %s: %.1f ms per second = %.3f s/min (%.1f ms/s in server threads)",
+                kind, what, msPerS, msPerS * 60 / 1000, appMsPerS));
     }
 
     private void rates(String kind, List<Server> servers, List<Agent> agents) throws Exception {
@@ -258,28 +286,28 @@ public final class BenchRun {
         }
     }
 
+    /**
+     * Closed-loop ping/pong from the C load tool (one epoll thread): each connection sends "ping",
+     * waits for "pong", sends again. Measured after a 2 s warm-up, while the held connections stay
+     * open and idle.
+     */
     private void throughput(String kind, List<Server> servers, List<Agent> agents) throws Exception {
-        List<Agent> mine = agentsOf(agents, 0);
+        Server s = servers.get(0);
         for (int conns : o.throughputConnections) {
-            int each = Math.max(1, conns / mine.size());
-            log(kind + ": closed-loop ping/pong on " + each * mine.size() + " connections for " + o.throughputSeconds + " s");
-            List<String> replies = all(mine, a -> a.child.call("blast " + each + " " + o.throughputSeconds * 1000L, "BLAST",
-                    o.throughputSeconds * 1000L + 60_000));
-            long trips = 0;
-            Histogram h = Histograms.create();
-            for (String r : replies) {
-                String[] w = r.split(" ");
-                trips += Long.parseLong(w[1]);
-                h.add(Histograms.decode(w[3]));
+            log(kind + ": closed-loop ping/pong (lineload) on " + conns + " connections for " + o.throughputSeconds + " s");
+            Map<String, Double> r = lineload.run(List.of("pingpong", "127.0.0.1", Integer.toString(s.port), Integer.toString(conns),
+                    Integer.toString(o.throughputSeconds), "-w", "2"), dir.resolve(kind + "-lineload.log"), o.throughputSeconds * 1000L + 90_000);
+            String at = " @" + conns + " conns (lineload)";
+            results.add("round trips/s" + at, kind, r.get("round_trips_per_s"));
+            results.add("latency p50 ms" + at, kind, r.get("latency_us.p50") / 1e3);
+            results.add("latency p99 ms" + at, kind, r.get("latency_us.p99") / 1e3);
+            results.add("latency p99.9 ms" + at, kind, r.get("latency_us.p999") / 1e3);
+            if (r.get("failed") > 0 || r.get("closed_by_server") > 0 || r.get("bad_lines") > 0) {
+                results.note(String.format(Locale.ROOT, "Note: %s pingpong @%d: %.0f failed connects, %.0f closed by the server, %.0f bad lines.",
+                        kind, conns, r.get("failed"), r.get("closed_by_server"), r.get("bad_lines")));
             }
-            double perS = trips / (double) o.throughputSeconds;
-            String at = " @" + conns + " conns";
-            results.add("round trips/s" + at, kind, perS);
-            results.add("latency p50 ms" + at, kind, h.getValueAtPercentile(50) / 1e6);
-            results.add("latency p99 ms" + at, kind, h.getValueAtPercentile(99) / 1e6);
-            results.add("latency p99.9 ms" + at, kind, h.getValueAtPercentile(99.9) / 1e6);
-            log(String.format(Locale.ROOT, "%s: %d conns: %.0f round trips/s, p50 %.3f p99 %.3f p99.9 %.3f ms", kind, conns, perS,
-                    h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6));
+            log(String.format(Locale.ROOT, "%s: %d conns: %.0f round trips/s, p50 %.3f p99 %.3f p99.9 %.3f ms", kind, conns,
+                    r.get("round_trips_per_s"), r.get("latency_us.p50") / 1e3, r.get("latency_us.p99") / 1e3, r.get("latency_us.p999") / 1e3));
         }
     }
 
@@ -320,6 +348,13 @@ public final class BenchRun {
                 kind, back, (tBack - tReady) / 1e6, (tBack - tKill) / 1e6));
     }
 
+    /**
+     * Close lateness with the C load tool: a fresh server with the short idle time; {@code lineload
+     * hold} opens K connections that never send a byte and reports, for each, how long after its
+     * connect the server closed it; lateness = that - idle time. One warm-up round first (not
+     * reported), then the measured one; then five single connections, each silent alone (the floor
+     * without queueing). The agents' held connections are closed first: only these K are on the server.
+     */
     private void lateness(String kind, List<Server> servers, List<Agent> agents) throws Exception {
         all(agents, a -> a.child.call("closeall", "CLOSED", 60_000));
         for (Server s : servers) {
@@ -327,68 +362,46 @@ public final class BenchRun {
         }
         servers.clear();
         servers.add(startServer(kind, 0, o.silentIdleMs));
-        List<Agent> mine = agentsOf(agents, 0);
+        int port = servers.get(0).port;
         int k = o.silentConnections;
-        int keepAlive = Math.max(100, o.silentIdleMs / 8);
-        List<String> silent = null;
-        List<String> replies = null;
+        double idleS = o.silentIdleMs / 1000.0;
+        String holdS = Integer.toString(o.silentIdleMs / 1000 + 15);
+        Path log = dir.resolve(kind + "-lineload.log");
+        Map<String, Double> r = null;
         long closeCpu = 0;
-        // Round 0 warms the fresh server's read and close paths up; only round 1 is reported.
-        for (int r = 0; r < 2; r++) {
-            // Ping while opening, so no connection reaches the idle time before the moment of silence.
-            all(mine, a -> a.child.call("rate " + keepAlive, "RATE", 30_000));
-            openAll(kind, servers, mine, k, false);
-            Thread.sleep(Math.max(1000, keepAlive * 2L));
-            log(kind + ": " + k + " connections go silent together; idle time " + o.silentIdleMs + " ms"
-                    + (r == 0 ? " (warm-up, not reported)" : ""));
+        for (int round = 0; round < 2; round++) {
+            log(kind + ": " + k + " connections (lineload hold) open and stay silent; idle time " + o.silentIdleMs + " ms"
+                    + (round == 0 ? " (warm-up, not reported)" : ""));
             long cpu0 = cpu(servers);
-            silent = all(mine, a -> a.child.call("silent " + (k / mine.size() + 1), "SILENT", 60_000));
-            replies = all(mine, a -> a.child.call("lateness " + (o.silentIdleMs + 15_000), "LATENESS", o.silentIdleMs + 60_000L));
+            r = lineload.run(List.of("hold", "127.0.0.1", Integer.toString(port), Integer.toString(k), holdS), log,
+                    (o.silentIdleMs + 60_000L) * 2);
             closeCpu = cpu(servers) - cpu0;
-            if (r == 0) {
-                log(kind + ": warm-up round done");
-            }
         }
-        Histogram alone = Histograms.create();
-        Agent first = mine.get(0);
+        List<Double> alone = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            // The floor: one connection silent on its own, so no close queues behind another.
-            first.child.call("open 127.0.0.1 " + servers.get(0).port + " 1 " + first.source + " 0", "OPENED", 30_000);
-            Thread.sleep(300);
-            first.child.call("silent 1", "SILENT", 30_000);
-            alone.add(Histograms.decode(first.child.call("lateness " + (o.silentIdleMs + 5_000), "LATENESS",
-                    o.silentIdleMs + 30_000L).split(" ")[3]));
+            alone.add(lineload.run(List.of("hold", "127.0.0.1", Integer.toString(port), "1", holdS), log, o.silentIdleMs + 60_000L)
+                    .get("close_after_s.max") - idleS);
         }
-        long went = 0;
-        for (String s : silent) {
-            went += Long.parseLong(s.split(" ")[1]);
+        alone.sort(null);
+        String at = " (" + k + " silent from connect, lineload hold, idle " + idleS + " s)";
+        results.add("connections opened" + at, kind, r.get("opened"));
+        results.add("connect span s (first to last connect)" + at, kind, r.get("connect_span_s"));
+        results.add("close lateness min ms" + at, kind, (r.get("close_after_s.min") - idleS) * 1e3);
+        results.add("close lateness p50 ms" + at, kind, (r.get("close_after_s.p50") - idleS) * 1e3);
+        results.add("close lateness p99 ms" + at, kind, (r.get("close_after_s.p99") - idleS) * 1e3);
+        results.add("close lateness max ms" + at, kind, (r.get("close_after_s.max") - idleS) * 1e3);
+        results.add("most closes seen in 100 ms" + at, kind, r.get("closes_max_in_100ms"));
+        results.add("close lateness median ms, one connection silent alone (5 tries)", kind, alone.get(2) * 1e3);
+        results.add("close lateness max ms, one connection silent alone (5 tries)", kind, alone.get(4) * 1e3);
+        results.add("server CPU µs per connection (accept + idle close)" + at, kind, closeCpu / 1e3 / Math.max(1, r.get("closed")));
+        results.add("not closed within idle + 15 s (count)" + at, kind, r.get("still_open"));
+        if (r.get("close_after_s.min") < idleS - 0.002) { // the client stamps a connect up to its batch time late: 1 ms early is its noise
+            results.note(String.format(Locale.ROOT, "Note: %s closed a connection %.1f ms before its idle time.", kind,
+                    (idleS - r.get("close_after_s.min")) * 1e3));
         }
-        long notClosed = 0;
-        Histogram h = Histograms.create();
-        for (String r : replies) {
-            String[] w = r.split(" ");
-            notClosed += Long.parseLong(w[2]);
-            h.add(Histograms.decode(w[3]));
-        }
-        long idleNanos = TimeUnit.MILLISECONDS.toNanos(o.silentIdleMs);
-        long early = h.getCountBetweenValues(0, idleNanos - 1);
-        String at = " (" + k + " silent together, idle " + o.silentIdleMs / 1000.0 + " s)";
-        // Connections the idle deadline closed while the others were still connecting never went silent.
-        results.add("connections that did go silent together" + at, kind, went);
-        results.add("close lateness p50 ms" + at, kind, (h.getValueAtPercentile(50) - idleNanos) / 1e6);
-        results.add("close lateness p99 ms" + at, kind, (h.getValueAtPercentile(99) - idleNanos) / 1e6);
-        results.add("close lateness p99.9 ms" + at, kind, (h.getValueAtPercentile(99.9) - idleNanos) / 1e6);
-        results.add("close lateness max ms" + at, kind, (h.getMaxValue() - idleNanos) / 1e6);
-        results.add("close lateness median ms, one connection silent alone (5 tries)", kind, (alone.getValueAtPercentile(50) - idleNanos) / 1e6);
-        results.add("close lateness max ms, one connection silent alone (5 tries)", kind, (alone.getMaxValue() - idleNanos) / 1e6);
-        // Everything the server did from the moment of silence to the last close, per close.
-        results.add("server CPU µs per idle close, silence to last close" + at, kind, closeCpu / 1e3 / Math.max(1, h.getTotalCount()));
-        results.add("closed before idle time (count)" + at, kind, early);
-        results.add("not closed within idle + 15 s (count)" + at, kind, notClosed);
-        log(String.format(Locale.ROOT, "%s: %d closes, lateness p50 %.1f p99 %.1f p99.9 %.1f max %.1f ms; %d early, %d not closed",
-                kind, h.getTotalCount(), (h.getValueAtPercentile(50) - idleNanos) / 1e6,
-                (h.getValueAtPercentile(99) - idleNanos) / 1e6, (h.getValueAtPercentile(99.9) - idleNanos) / 1e6,
-                (h.getMaxValue() - idleNanos) / 1e6, early, notClosed));
+        log(String.format(Locale.ROOT, "%s: %.0f of %.0f closed, lateness min %.1f p50 %.1f p99 %.1f max %.1f ms; alone median %.1f ms",
+                kind, r.get("closed"), r.get("opened"), (r.get("close_after_s.min") - idleS) * 1e3, (r.get("close_after_s.p50") - idleS) * 1e3,
+                (r.get("close_after_s.p99") - idleS) * 1e3, (r.get("close_after_s.max") - idleS) * 1e3, alone.get(2) * 1e3));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -423,7 +436,7 @@ public final class BenchRun {
         List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--idle-ms", Long.toString(idleMs),
                 "--workers", Integer.toString(o.workers), "--max-seconds", Integer.toString(o.maxSeconds),
                 "--framing", o.framing));
-        Child c = new Child(kind + "-server" + index, jvm(o.serverJvm), MAIN_CLASS.get(kind), args, dir);
+        Child c = new Child(kind + "-server" + index, jvm(o.serverJvm), classPath.get(kind), MAIN_CLASS.get(baseKind(kind)), args, dir);
         String[] ready = c.await("READY", 60_000).split(" ");
         log(kind + ": server " + index + " listening on " + ready[1] + " (pid " + c.pid() + ", " + ready[3] + ")");
         return new Server(c, Integer.parseInt(ready[1]));

@@ -24,13 +24,13 @@ final class Child implements AutoCloseable {
     private final Writer in;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-    Child(String name, List<String> jvmOptions, String mainClass, List<String> args, Path logDir) throws IOException {
+    Child(String name, List<String> jvmOptions, String classPath, String mainClass, List<String> args, Path logDir) throws IOException {
         this.name = name;
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(mainClass);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);

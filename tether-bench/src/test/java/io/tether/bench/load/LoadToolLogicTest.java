@@ -11,6 +11,38 @@ import org.junit.jupiter.api.Test;
 class LoadToolLogicTest {
 
     @Test
+    void lineloadJsonIsFlattenedToNumbers() {
+        String pingpong = "{\"mode\":\"pingpong\",\"target\":\"127.0.0.1:9700\",\"n\":100,\"opened\":100,\"failed\":0,"
+                + "\"connect_phase_s\":0.012,\"duration_s\":5.0,\"round_trips\":500000,\"round_trips_per_s\":100000,"
+                + "\"latency_us\":{\"p50\":870,\"p99\":4870,\"p999\":8640,\"max\":12000},\"bad_lines\":0,\"closed_by_server\":0}";
+        var m = Lineload.parse(pingpong);
+        assertThat(m).containsEntry("round_trips_per_s", 100000.0).containsEntry("latency_us.p99", 4870.0)
+                .containsEntry("closed_by_server", 0.0).containsEntry("connect_phase_s", 0.012).doesNotContainKey("mode");
+        String hold = "{\"mode\":\"hold\",\"n\":2,\"close_after_s\":{\"min\":2.001,\"p50\":2.004,\"p99\":2.011,\"max\":2.011},"
+                + "\"connect_span_s\":0.0004,\"closes_max_in_100ms\":2}";
+        assertThat(Lineload.parse(hold)).containsEntry("close_after_s.p99", 2.011).containsEntry("closes_max_in_100ms", 2.0);
+    }
+
+    @Test
+    void aMissingLineloadSourceIsNamedWithHowToGetIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Lineload.source(null, null, root.resolve("project")))
+                .hasMessageContaining(root.resolve("shared/tools/lineload.c").toString())
+                .hasMessageContaining("--lineload-src").hasMessageContaining(Lineload.ENV);
+    }
+
+    @Test
+    void lineloadSourceBesideTheProjectIsFoundAndTheOptionWins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root)
+            throws Exception {
+        java.nio.file.Path beside = root.resolve("shared/tools/lineload.c");
+        java.nio.file.Files.createDirectories(beside.getParent());
+        java.nio.file.Files.writeString(beside, "int main(){}");
+        java.nio.file.Path mine = root.resolve("mine.c");
+        java.nio.file.Files.writeString(mine, "int main(){}");
+        assertThat(Lineload.source(null, null, root.resolve("project"))).isEqualTo(beside);
+        assertThat(Lineload.source(mine.toString(), "/nowhere.c", root.resolve("project"))).isEqualTo(mine);
+    }
+
+    @Test
     void cpuTicksAreUtimePlusStimeEvenWhenTheCommandHasSpaces() {
         String stat = "4242 (java main) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 56 0 0 20 0 30 0 100 0 0";
         assertThat(ProcStat.parseCpuTicks(stat)).isEqualTo(1234 + 56);

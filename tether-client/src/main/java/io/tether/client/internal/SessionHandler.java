@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
+import io.tether.core.text.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
             conn.closeWith(reason, c.reason(), false);
         } else if (msg instanceof Frame.Notice n) {
-            log.debug("{}: notice {} ({}) ignored: {}", conn, n.code(), n.value(), n.text());
+            log.debug("{}: notice {} ({}) ignored: {}", conn, n.code(), n.value(), Printable.of(n.text(), 200));
         } else {
             conn.closeWith(CloseReason.PROTOCOL_ERROR, "unexpected " + msg + " from the server", true);
         }

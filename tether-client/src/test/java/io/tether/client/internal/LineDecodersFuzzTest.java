@@ -13,6 +13,7 @@ import io.tether.core.close.CloseClassifier;
 import io.tether.core.close.CloseReason;
 import io.tether.core.protocol.Frame;
 import io.tether.testkit.fuzz.Fuzz;
+import io.tether.testkit.fuzz.Pieces;
 import io.tether.testkit.fuzz.Source;
 import io.tether.testkit.netty.TrackingAllocator;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ class LineDecodersFuzzTest {
     void anyBytesInAnySplitYieldFramesOrALineTooLong() {
         Fuzz.property("client line decoders", 3000).check(
                 src -> new Case(src.pick(64, 8, 1024, 1 << 20), src.weighted(4, 1) == 0 ? serverLines(src) : src.bytes(200),
-                        src.list(0, 12, 3, s -> s.intBetween(0, Integer.MAX_VALUE))),
+                        Pieces.cuts(src)),
                 LineDecodersFuzzTest::decodeChecked);
     }
 
@@ -97,7 +98,7 @@ class LineDecodersFuzzTest {
         List<Frame> frames = new ArrayList<>();
         int tooLong = 0;
         try {
-            for (byte[] piece : split(c.input, c.cuts)) {
+            for (byte[] piece : Pieces.split(c.input, c.cuts)) {
                 try {
                     ch.writeInbound(alloc.copyOf(piece));
                 } catch (TooLongFrameException e) {
@@ -197,23 +198,4 @@ class LineDecodersFuzzTest {
         return new Frame.Data(content);
     }
 
-    static List<byte[]> split(byte[] bytes, List<Integer> cuts) {
-        List<Integer> at = new ArrayList<>();
-        for (int cut : cuts) {
-            if (bytes.length > 1) {
-                at.add(1 + Math.floorMod(cut, bytes.length - 1));
-            }
-        }
-        at.add(bytes.length);
-        at.sort(null);
-        List<byte[]> pieces = new ArrayList<>();
-        int from = 0;
-        for (int to : at) {
-            if (to > from) {
-                pieces.add(Arrays.copyOfRange(bytes, from, to));
-                from = to;
-            }
-        }
-        return pieces;
-    }
 }

@@ -3,7 +3,9 @@ package io.tether.core.config;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,10 +76,19 @@ public final class Settings<B> {
     public static Map<String, Object> readYaml(Path file) {
         Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
         Object root;
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("config file " + file + " is a directory");
+        }
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             root = yaml.load(r);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " not found", e);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("cannot read config file " + file + ": permission denied", e);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            // Files' own exceptions carry only the path as their message; say what went wrong.
+            String why = e.getMessage() == null || e.getMessage().equals(file.toString()) ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ConfigException("cannot read config file " + file + ": " + why, e);
         } catch (YAMLException e) {
             throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.DecoderException;
 import io.tether.core.close.CloseClassifier;
 import io.tether.core.close.CloseReason;
 import io.tether.testkit.fuzz.Fuzz;
+import io.tether.testkit.fuzz.Pieces;
 import io.tether.testkit.fuzz.Source;
 import io.tether.testkit.netty.TrackingAllocator;
 import java.nio.charset.StandardCharsets;
@@ -344,13 +345,13 @@ class FrameCodecFuzzTest {
         record Case(List<Frame> frames, boolean preamble, List<Integer> cuts) {
         }
         Fuzz.property("encode, then FrameDecoder in any split", 1500).check(
-                src -> new Case(WireGen.frames(src, 1, 6), src.bool(), WireGen.cuts(src)),
+                src -> new Case(WireGen.frames(src, 1, 6), src.bool(), Pieces.cuts(src)),
                 c -> {
                     byte[] wire = WireGen.encode(c.frames);
                     if (c.preamble) {
                         wire = WireGen.concat(FrameCodec.PREAMBLE, wire);
                     }
-                    Decoded d = decodeInPieces(wire, WireGen.split(wire, c.cuts), MAX, c.preamble);
+                    Decoded d = decodeInPieces(wire, Pieces.split(wire, c.cuts), MAX, c.preamble);
                     assertThat(d.error).isNull();
                     assertThat(d.frames).isEqualTo(c.frames);
                 });
@@ -370,14 +371,14 @@ class FrameCodecFuzzTest {
         record Case(byte[] input, boolean preamble, int max, List<Integer> cuts) {
         }
         Fuzz.property("FrameDecoder on arbitrary bytes in any split", 2500).check(
-                src -> new Case(WireGen.wireInput(src), src.bool(), WireGen.maxPayload(src), WireGen.cuts(src)),
+                src -> new Case(WireGen.wireInput(src), src.bool(), WireGen.maxPayload(src), Pieces.cuts(src)),
                 c -> splitInvariant(c.input, c.preamble, c.max, c.cuts));
     }
 
     private static void splitInvariant(byte[] input, boolean preamble, int max, List<Integer> cuts) {
         byte[] wire = preamble ? WireGen.concat(FrameCodec.PREAMBLE, input) : input;
         Decoded whole = decodeWhole(wire, max, preamble);
-        Decoded pieces = decodeInPieces(wire, WireGen.split(wire, cuts), max, preamble);
+        Decoded pieces = decodeInPieces(wire, Pieces.split(wire, cuts), max, preamble);
         assertThat(pieces.frames).isEqualTo(whole.frames);
         assertThat(pieces.error == null).isEqualTo(whole.error == null);
         if (pieces.error != null) {

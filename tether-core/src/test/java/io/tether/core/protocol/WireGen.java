@@ -184,30 +184,4 @@ final class WireGen {
     static int maxPayload(Source src) {
         return src.pick(1 << 20, 0, 1, 8, 9, 64, 1024, Integer.MAX_VALUE);
     }
-
-    /** Cut points for splitting an input across reads, each taken modulo the input's length. */
-    static List<Integer> cuts(Source src) {
-        return src.list(0, 12, 3, s -> s.intBetween(0, Integer.MAX_VALUE));
-    }
-
-    /** {@code bytes} split at {@code cuts} (modulo its length), in order, no empty piece. */
-    static List<byte[]> split(byte[] bytes, List<Integer> cuts) {
-        List<Integer> at = new ArrayList<>();
-        for (int c : cuts) {
-            if (bytes.length > 1) {
-                at.add(1 + Math.floorMod(c, bytes.length - 1));
-            }
-        }
-        at.add(bytes.length);
-        at.sort(null);
-        List<byte[]> pieces = new ArrayList<>();
-        int from = 0;
-        for (int to : at) {
-            if (to > from) {
-                pieces.add(Arrays.copyOfRange(bytes, from, to));
-                from = to;
-            }
-        }
-        return pieces;
-    }
 }

@@ -1,10 +1,11 @@
 package io.tether.server.internal;
 
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
 import io.tether.core.liveness.DeadlineWheel;
+import io.tether.core.liveness.WheelTimer;
 import io.tether.core.protocol.Frame;
 import io.tether.server.Framing;
 import io.tether.server.ServerConfig;
@@ -30,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The wheel also keeps the soft outbound limit's deadline ({@link OutboundLimits}), the package
  * deadline of a connection with an unfinished message, and the wait of a socket refused at accept
  * (ConnectionRegistry): each only while it applies, so a connection that has done its handshake
- * and has nothing unfinished costs no visit for them. With neither idle deadline nor server pings
- * configured, a loop's wheel ticks only while some connection is on it.
+ * and has nothing unfinished costs no visit for them. A loop's wheel is not ticked at a fixed rate:
+ * its {@link WheelTimer} wakes the loop once per due slot and not at all while nothing is on it, so
+ * silent connections whose deadlines are far cost no CPU until then.
  * While reading from a connection is paused for backpressure, a deadline that comes due is judged
  * only after one read: the server was not listening, so bytes waiting in the socket are the peer's
  * life, and only a peer that sent nothing at all is closed (one tick later). The queue draining is
@@ -51,29 +53,24 @@ final class Liveness {
     private final int packageMillis;
     private final Map<EventExecutor, LoopWheel> wheels = new IdentityHashMap<>();
 
-    /** One event loop's wheel, and its tick while it runs; touched on that loop only (after creation). */
+    /**
+     * One event loop's wheel and its one-shot timer, armed for the wheel's next due slot only (none
+     * while nothing is on it); touched on that loop only (after creation).
+     */
     private final class LoopWheel {
-        final EventExecutor loop;
         final DeadlineWheel<ServerConnection> wheel;
-        ScheduledFuture<?> ticking;
+        final WheelTimer<ServerConnection> timer;
 
         LoopWheel(EventExecutor loop, DeadlineWheel<ServerConnection> wheel) {
-            this.loop = loop;
             this.wheel = wheel;
+            // The server's ticker is the loop's own clock unless a test simulates time; then the timer polls.
+            boolean loopsClock = loop instanceof AbstractScheduledEventExecutor s && s.ticker() == ticker;
+            this.timer = new WheelTimer<>(wheel, loop, ticker::nanoTime, loopsClock);
         }
 
+        /** After a schedule outside the wheel's own advance: make sure the timer fires by the new entry's slot. */
         void ensureTicking() {
-            if (ticking == null) {
-                ticking = loop.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        private void tick() {
-            wheel.advance(ticker.nanoTime());
-            if (!enabled() && wheel.size() == 0) {
-                ticking.cancel(false); // only soft-limit looks were on it: nothing to tick for until the next one
-                ticking = null;
-            }
+            timer.arm();
         }
     }
 
@@ -97,15 +94,20 @@ final class Liveness {
         return idleNanos > 0 || pingIntervalNanos > 0;
     }
 
-    /** Gives {@code loop} its wheel and its tick; called for every loop before the first accept. */
+    /** Gives {@code loop} its wheel; called for every loop before the first accept. Nothing ticks until an entry is due. */
     void createWheel(EventExecutor loop) {
         long horizon = Math.max(Math.max(Math.max(idleNanos, pingIntervalNanos + pingTimeoutNanos), softNanos),
                 Math.max(Math.max(handshakeNanos, packageNanos), ConnectionRegistry.REFUSAL_WAIT_NANOS));
-        LoopWheel w = new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue));
-        wheels.put(loop, w);
-        if (enabled()) {
-            w.ensureTicking();
+        wheels.put(loop, new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue)));
+    }
+
+    /** How often the event loops woke to look at their wheels; for tests and diagnostics, from any thread. */
+    long wakeUps() {
+        long n = 0;
+        for (LoopWheel w : wheels.values()) {
+            n += w.timer.wakeUps();
         }
+        return n;
     }
 
     /** A new connection: first look at it when its earliest deadline could be due. */
@@ -150,6 +152,7 @@ final class Liveness {
             w.wheel.cancel(c);
         } else {
             w.wheel.schedule(c, due);
+            w.ensureTicking(); // the look may move earlier (a connection over the soft limit)
         }
     }
 

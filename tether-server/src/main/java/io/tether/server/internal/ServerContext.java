@@ -1,5 +1,6 @@
 package io.tether.server.internal;
 
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
@@ -61,6 +62,11 @@ public final class ServerContext {
         }
     }
 
+    /** How often the event loops woke to look at their deadline wheels (they sleep while nothing is due). */
+    public long wheelWakeUps() {
+        return liveness.wakeUps();
+    }
+
     /** The open connection with this id, or null. */
     public ServerConnection connection(long id) {
         return registry.get(id);
@@ -92,6 +98,43 @@ public final class ServerContext {
     /** Closes {@code c} with {@code reason} unless it is already closing. */
     public void close(ServerConnection c, CloseReason reason, String detail) {
         close.close(c, reason, detail, 0);
+    }
+
+    /**
+     * Bytes queued for clients and not yet taken by their kernels, over every open connection: a
+     * walk over all of them, for metrics at scrape time.
+     */
+    public long outboundQueuedBytes() {
+        long sum = 0;
+        for (ServerConnection c : registry.all()) {
+            ChannelOutboundBuffer queue = c.channel.unsafe().outboundBuffer();
+            if (queue != null) {
+                sum += queue.totalPendingWriteBytes();
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Swoole's heartbeat() sweep: the ids of connections silent for at least heartbeat_idle_time,
+     * closed (reason idle timeout) when {@code close}.
+     */
+    public List<Long> sweepSilent(boolean close) {
+        long idle = config.heartbeatIdleTime().toNanos();
+        List<Long> ids = new ArrayList<>();
+        if (idle <= 0) {
+            return ids;
+        }
+        long now = ticker.nanoTime();
+        for (ServerConnection c : registry.all()) {
+            if (c.silentNanos(now) >= idle) {
+                ids.add(c.id);
+                if (close) {
+                    close(c, CloseReason.IDLE_TIMEOUT, "heartbeat sweep");
+                }
+            }
+        }
+        return ids;
     }
 
     public Ticker ticker() {

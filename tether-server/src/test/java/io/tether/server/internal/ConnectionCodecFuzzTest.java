@@ -25,6 +25,7 @@ import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import io.tether.server.session.SessionManager;
 import io.tether.testkit.fuzz.Fuzz;
+import io.tether.testkit.fuzz.Pieces;
 import io.tether.testkit.fuzz.Source;
 import io.tether.testkit.netty.TrackingAllocator;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +143,7 @@ class ConnectionCodecFuzzTest {
             case 0 -> frames ? frameInput(src, sessions) : lineInput(src, max);
             default -> src.bytes(200);
         };
-        return new Case(framing, max, src.bool(), input, src.list(0, 12, 3, s -> s.intBetween(0, Integer.MAX_VALUE)));
+        return new Case(framing, max, src.bool(), input, Pieces.cuts(src));
     }
 
     /** Lines a person or a probe might send, with odd ones: long, binary, CR alone, no terminator. */
@@ -323,7 +324,7 @@ class ConnectionCodecFuzzTest {
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
-            for (byte[] piece : split(c.input, c.cuts)) {
+            for (byte[] piece : Pieces.split(c.input, c.cuts)) {
                 if (!ch.isOpen()) {
                     break; // a socket closed by the server reads nothing more
                 }
@@ -381,25 +382,6 @@ class ConnectionCodecFuzzTest {
         }
     }
 
-    static List<byte[]> split(byte[] bytes, List<Integer> cuts) {
-        List<Integer> at = new ArrayList<>();
-        for (int cut : cuts) {
-            if (bytes.length > 1) {
-                at.add(1 + Math.floorMod(cut, bytes.length - 1));
-            }
-        }
-        at.add(bytes.length);
-        at.sort(null);
-        List<byte[]> pieces = new ArrayList<>();
-        int from = 0;
-        for (int to : at) {
-            if (to > from) {
-                pieces.add(Arrays.copyOfRange(bytes, from, to));
-                from = to;
-            }
-        }
-        return pieces;
-    }
 
     // ------------------------------------------------------------------ the model
 

@@ -10,7 +10,10 @@ import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
 import java.time.Duration;
+import io.tether.core.close.CloseInfo;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -220,6 +223,38 @@ class SessionResumeTest {
         c.reset();
         await().until(() -> presence.has("offline " + s.id() + " lost"));
         assertThat(presence.ends.get(s.id()).lastClose().reason().text()).isEqualTo("peer reset");
+    }
+
+    /**
+     * The expiry thread sleeps while no window runs out (it used to tick every window / 20 anyway)
+     * and ends a detached session within one tick (20 ms here) of its window: bound 400 ms - 50 ms
+     * (the detach is stamped a moment after the window starts) to 400 + 20 + 250 ms (a loaded machine).
+     */
+    @Test
+    void theExpiryThreadSleepsUntilAWindowRunsOutAndEndsTheSessionWithinOneTick() throws Exception {
+        start(ServerConfig.builder().sessionResumeWindow(Duration.ofMillis(400)));
+        ExpiryTimer timer = ((SessionManager) server.sessions()).timer;
+        Map<String, Long> at = new ConcurrentHashMap<>();
+        server.sessions().addListener(new PresenceListener() {
+            @Override
+            public void onDetached(Session s, CloseInfo cause) {
+                at.put("detached", System.nanoTime());
+            }
+
+            @Override
+            public void onOffline(Session s, SessionEnd end) {
+                at.put("offline", System.nanoTime());
+            }
+        });
+        FrameSocket c = connect(null, 0);
+        Session s = onlySession();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> timer.wakeUps() == 0);
+        c.reset();
+        await().atMost(Duration.ofSeconds(5)).until(() -> at.containsKey("offline"));
+        assertThat(presence.ends.get(s.id()).reason()).isEqualTo(EndReason.EXPIRED);
+        long ms = (at.get("offline") - at.get("detached")) / 1_000_000;
+        assertThat(ms).isBetween(350L, 670L);
+        assertThat(timer.wakeUps()).isLessThanOrEqualTo(2); // the expiry (a 20 ms fixed-rate tick: 35)
     }
 
     @Test
