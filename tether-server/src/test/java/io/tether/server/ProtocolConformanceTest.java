@@ -276,12 +276,7 @@ class ProtocolConformanceTest {
                 flood[i] = new Frame.Ping(i + 1);
             }
             c.raw(TestClient.encode(flood));
-            List<Frame> got = new ArrayList<>();
-            Frame f;
-            do {
-                f = c.readFrame();
-                got.add(f);
-            } while (!(f instanceof Frame.Close));
+            List<Frame> got = c.framesUntilClose();
             List<Frame> expected = new ArrayList<>();
             for (long id = 1; id <= 11; id++) {
                 expected.add(new Frame.Pong(id, true, ""));
@@ -335,13 +330,8 @@ class ProtocolConformanceTest {
             c.raw(hello(new Frame.Hello("c", 0, null, 0)));
             token = ((Frame.Welcome) c.readFrame()).resumeToken();
             c.raw(TestClient.encode(Frame.SeqData.of(1, "a"), Frame.SeqData.of(3, "c")));
-            List<Frame> got = new ArrayList<>();
-            Frame f;
-            do {
-                f = c.readFrame();
-                got.add(f);
-            } while (!(f instanceof Frame.Close));
-            assertThat(f).isEqualTo(new Frame.Close(1008, "protocol error: SEQ_DATA 3 after 1: sequence numbers must not skip"));
+            assertThat(c.framesUntilClose()).last()
+                    .isEqualTo(new Frame.Close(1008, "protocol error: SEQ_DATA 3 after 1: sequence numbers must not skip"));
         }
         await().until(() -> offline.equals(List.of("lost")));
         assertThat(refusalOf(hello(new Frame.Hello("c", 0, token, 0))).code()).isEqualTo(1104);
