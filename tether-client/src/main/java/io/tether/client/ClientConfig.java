@@ -4,6 +4,8 @@ import io.tether.core.backoff.Backoff;
 import io.netty.handler.ssl.SslContext;
 import io.tether.client.internal.ClientTls;
 import io.tether.client.internal.Endpoints;
+import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.FrameCodec;
 import io.tether.core.transport.TlsEngine;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -291,6 +293,13 @@ public final class ClientConfig {
             }
             if (maxQueuedBytes < 0) {
                 throw new IllegalArgumentException("maxQueuedBytes must be >= 0, got " + maxQueuedBytes);
+            }
+            // The HELLO goes out before WELCOME tells the server's limits: it must fit the protocol's own.
+            int hello = FrameCodec.encodedLength(new Frame.Hello(clientName, 0, new byte[Frame.Hello.RESUME_TOKEN_LENGTH], 0))
+                    - FrameCodec.HEADER_LENGTH;
+            if (hello > FrameCodec.MAX_HELLO_LENGTH) {
+                throw new IllegalArgumentException("clientName is too long: its HELLO would be " + hello + " bytes, over the "
+                        + FrameCodec.MAX_HELLO_LENGTH + " every server accepts (docs/PROTOCOL.md, Frame sizes)");
             }
             if (packageMaxLength < 64) {
                 throw new IllegalArgumentException("packageMaxLength must be >= 64 bytes (WELCOME must fit), got " + packageMaxLength);

@@ -44,7 +44,7 @@ final class Inbound {
         try {
             payload = session.receive(data);
         } catch (ProtocolException e) {
-            conn.closeWith(CloseReason.PROTOCOL_ERROR, e.getMessage(), true);
+            broken(conn, e);
             return;
         }
         if (payload != null) {
@@ -54,7 +54,23 @@ final class Inbound {
 
     /** The server acknowledged our messages up to {@code seq}. */
     void ack(ClientConnection conn, long seq) {
-        session.acked(seq);
+        try {
+            session.ackFrame(seq);
+        } catch (ProtocolException e) {
+            broken(conn, e);
+        }
+    }
+
+    /**
+     * The server broke the sequence rules (a gap, an ACK of a number never sent): as at the server, a
+     * protocol error that ends the session, not a blip to resume from. A resume would replay into the
+     * same fault; the CLOSE(1008) ends the session at the server too, and the next connection starts
+     * a new one (what was not acknowledged fails with ConnectionLostException).
+     */
+    private void broken(ClientConnection conn, ProtocolException e) {
+        log.warn("{}: {}; the session ends (a new one starts on the next connection)", conn, e.getMessage());
+        session.ended();
+        conn.closeWith(CloseReason.PROTOCOL_ERROR, e.getMessage(), true);
     }
 
     /** A read batch ended: acknowledge what it brought. */

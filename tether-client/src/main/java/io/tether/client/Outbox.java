@@ -5,6 +5,7 @@ import io.tether.client.internal.ClientConnection;
 import io.tether.client.internal.ClientSession;
 import io.tether.client.internal.SendQueue;
 import io.tether.core.protocol.Frame;
+import io.tether.core.protocol.FrameCodec;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -58,9 +59,9 @@ final class Outbox {
                 }
             }
         }
-        if (message.length > serverMaxFrame) {
-            f.completeExceptionally(new MessageTooLargeException("message of " + message.length
-                    + " bytes exceeds the server's package_max_length " + serverMaxFrame + " (told in WELCOME)"));
+        String tooLarge = tooLarge(message.length);
+        if (tooLarge != null) {
+            f.completeExceptionally(new MessageTooLargeException(tooLarge));
             return f;
         }
         boolean wakeUp = false;
@@ -104,7 +105,23 @@ final class Outbox {
 
     /** A WELCOME (null in line mode) arrived: from now on refuse messages larger than the server takes. */
     void serverLimit(Frame.Welcome welcome) {
-        serverMaxFrame = welcome == null || welcome.maxFrameLength() == 0 ? Long.MAX_VALUE : welcome.maxFrameLength();
+        serverMaxFrame = welcome == null ? Long.MAX_VALUE : welcome.maxFrameLength();
+    }
+
+    /**
+     * Why a message of {@code length} bytes cannot go to this server, or null. The server's limit
+     * (WELCOME field 6) bounds a frame's payload: a DATA frame's is the message, a SEQ_DATA frame's
+     * the message plus its 8-byte sequence number (docs/PROTOCOL.md, "Frame sizes").
+     */
+    private String tooLarge(long length) {
+        long max = serverMaxFrame;
+        if (session != null && session.sequenced()) {
+            return length + FrameCodec.SEQ_LENGTH > max ? "message of " + length + " bytes exceeds the server's largest"
+                    + " sequenced message, " + (max - FrameCodec.SEQ_LENGTH) + " bytes (package_max_length " + max
+                    + " told in WELCOME, less the 8-byte sequence number)" : null;
+        }
+        return length > max ? "message of " + length + " bytes exceeds the server's package_max_length " + max
+                + " (told in WELCOME)" : null;
     }
 
     /**
@@ -127,9 +144,9 @@ final class Outbox {
             // Under the lock, so no send can overtake the queue: sends wait here, then go direct.
             SendQueue.Pending p;
             while ((p = queue.poll()) != null) {
-                if (p.message().length > serverMaxFrame) {
-                    p.future().completeExceptionally(new MessageTooLargeException("queued message of " + p.message().length
-                            + " bytes exceeds the server's package_max_length " + serverMaxFrame));
+                String tooLarge = tooLarge(p.message().length);
+                if (tooLarge != null) {
+                    p.future().completeExceptionally(new MessageTooLargeException("queued " + tooLarge));
                     continue;
                 }
                 write(conn, p.message(), p.future());

@@ -76,10 +76,10 @@ class HandshakeRefusalTest {
     }
 
     @Test
-    void anOversizedFirstFrameGetsClose1008FromItsHeader() throws Exception {
+    void anOversizedHelloGetsClose1008FromItsHeader() throws Exception {
         start(ServerConfig.builder().packageMaxLength(1024));
         assertThat(answerTo(FrameCodec.PREAMBLE, new byte[] {0x01, 0, 0, 0x13, (byte) 0x88}))
-                .isEqualTo(new Frame.Close(1008, "protocol error: HELLO frame of 5000 bytes exceeds package_max_length 1024"));
+                .isEqualTo(new Frame.Close(1008, "protocol error: HELLO of 5000 bytes exceeds the HELLO limit of 4096 bytes"));
     }
 
     @Test

@@ -72,7 +72,7 @@ class PeerTextInLogsTest {
             await().until(() -> events.closeCount() == 1);
             CloseInfo info = events.closes.values().iterator().next().get(0);
             assertThat(info.reason()).isEqualTo(CloseReason.PEER_CLOSED);
-            assertThat(info.detail()).isEqualTo("CLOSE frame: " + ESCAPED);
+            assertThat(info.detail()).isEqualTo("CLOSE frame 1007: " + ESCAPED);
         }
     }
 

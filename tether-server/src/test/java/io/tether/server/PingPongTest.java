@@ -165,12 +165,8 @@ class PingPongTest {
                 flood[i] = new Frame.Ping(i + 1);
             }
             c.raw(TestClient.encode(flood));
-            List<Frame> got = new ArrayList<>();
-            Frame f;
-            do {
-                f = c.readFrame();
-                got.add(f);
-            } while (!(f instanceof Frame.Close));
+            List<Frame> got = c.framesUntilClose();
+            Frame f = got.get(got.size() - 1);
             List<Frame> notices = got.stream().filter(x -> x instanceof Frame.Notice).toList();
             assertThat(notices).hasSize(1);
             assertThat(((Frame.Notice) notices.get(0)).value()).isEqualTo(1000);

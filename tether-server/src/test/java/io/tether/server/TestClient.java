@@ -14,6 +14,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A plain blocking socket speaking lines or frames, as a client in another language would. */
 final class TestClient implements AutoCloseable {
@@ -121,6 +123,17 @@ final class TestClient implements AutoCloseable {
         ByteBuf b = Unpooled.buffer(5 + len);
         b.writeByte(type).writeInt(len).writeBytes(payload);
         return FrameCodec.decode(b, Integer.MAX_VALUE);
+    }
+
+    /** Reads frames up to and including the first CLOSE; returns them, the CLOSE last. */
+    List<Frame> framesUntilClose() throws IOException {
+        List<Frame> got = new ArrayList<>();
+        Frame f;
+        do {
+            f = readFrame();
+            got.add(f);
+        } while (!(f instanceof Frame.Close));
+        return got;
     }
 
     /** Reads until the server closes; true when it was an orderly close (EOF). */

@@ -140,6 +140,27 @@ class TlsServerTest {
     }
 
     /**
+     * A TLS handshake begun and left unfinished (a ClientHello's record header, then nothing) is
+     * closed at handshake_timeout, also under framing line, which has no handshake deadline of its
+     * own: the TLS step's timeout is that key (docs/SECURITY.md). Bound: 300 ms; tolerance 2.7 s
+     * for a loaded machine.
+     */
+    @Test
+    void aTlsHandshakeLeftHalfDoneIsClosedAtHandshakeTimeout() throws Exception {
+        start(tls().framing(Framing.LINE).handshakeTimeout(Duration.ofMillis(300)));
+        long t0 = System.nanoTime();
+        try (TestClient c = new TestClient(server.localAddress())) {
+            c.raw(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xC8}); // handshake record of 200 bytes; none follow
+            assertThat(c.socket.getInputStream().read()).isEqualTo(-1);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        CloseInfo info = onlyCloseWhenDone();
+        assertThat(info.reason()).isEqualTo(CloseReason.PROTOCOL_ERROR);
+        assertThat(info.detail()).startsWith("TLS handshake failed").contains("timed out");
+        assertThat(s).isBetween(0.3, 3.0);
+    }
+
+    /**
      * A FIN in the middle of the TLS handshake closes at once, as peer closed, not after a farewell
      * that waits behind a handshake which cannot finish (shutdown_timeout, 5 s) or the handshake
      * timeout (10 s). Bound 3 s for a loaded machine.

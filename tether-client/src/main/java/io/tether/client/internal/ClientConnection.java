@@ -45,6 +45,8 @@ public final class ClientConnection {
     long lastReadNanos;
     long lastWriteNanos;
     private boolean ready;
+    /** Frame mode: preamble and HELLO are out, so a CLOSE may follow (the server reads it after its WELCOME). */
+    boolean helloSent;
     private CloseInfo closeInfo;
     private HeartbeatHandler heartbeat;
 
@@ -140,7 +142,8 @@ public final class ClientConnection {
 
     /**
      * Ends the connection with {@code reason} (the first reason wins). With {@code tellServer}, a
-     * CLOSE frame goes out first so the server knows why (frame mode, after the handshake).
+     * CLOSE frame goes out first so the server knows why (frame mode, once the HELLO is out: a
+     * malformed WELCOME is told too). A CLOSE is never answered with one (docs/PROTOCOL.md, Closing).
      */
     public void closeWith(CloseReason reason, String detail, boolean tellServer) {
         if (closeInfo == null) {
@@ -149,7 +152,7 @@ public final class ClientConnection {
         if (channel == null) {
             return;
         }
-        if (tellServer && ready && channel.isActive() && config.protocol() == Protocol.FRAME) {
+        if (tellServer && (ready || helloSent) && channel.isActive() && config.protocol() == Protocol.FRAME) {
             // Written and flushed before the close, without waiting for it: a peer that does not
             // read (frozen, full buffers) must not keep the socket open.
             channel.writeAndFlush(new Frame.Close(reason.code(), detail.isEmpty() ? reason.text() : reason.text() + ": " + detail));
@@ -175,7 +178,7 @@ public final class ClientConnection {
             return;
         }
         CloseReason reason = CloseClassifier.classify(cause, channel, config.openTcpKeepalive());
-        String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        String detail = t.getMessage() == null ? t.toString() : t.getMessage(); // the decoder's own words, not its wrapper's
         closeWith(reason, detail, reason == CloseReason.PROTOCOL_ERROR);
     }
 

@@ -70,7 +70,20 @@ public final class ClientSession {
         return new Frame.SeqData(u.seq, payload);
     }
 
-    /** ACK from the server: completes what it covers. */
+    /**
+     * An ACK frame from the server: completes what it covers. An ACK of a number never sent breaks
+     * the protocol, as it does at the server (docs/PROTOCOL.md, Acknowledgements).
+     */
+    public void ackFrame(long seq) {
+        synchronized (this) {
+            if (seq >= nextSeq) {
+                throw new ProtocolException("ACK " + seq + " for messages never sent (last sent " + (nextSeq - 1) + ")");
+            }
+        }
+        acked(seq);
+    }
+
+    /** The server has our messages up to {@code seq}: completes what it covers. */
     public void acked(long seq) {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (this) {

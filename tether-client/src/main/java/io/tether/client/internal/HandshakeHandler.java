@@ -57,6 +57,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         long hb = TimeUnit.NANOSECONDS.toMillis(conn.helloHeartbeatNanos);
         ctx.writeAndFlush(conn.session != null ? conn.session.hello(conn.config.clientName(), hb)
                 : new Frame.Hello(conn.config.clientName(), hb));
+        conn.helloSent = true;
         long ms = conn.config.connectTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> conn.closeWith(CloseReason.ERROR,
                 "no WELCOME within " + ms + " ms (connect timeout); is this a Tether server in frame or auto framing?", false),
@@ -72,7 +73,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Frame.Close) {
             ctx.fireChannelRead(msg); // e.g. limit reached: the session handler records the reason
         } else {
-            conn.closeWith(CloseReason.PROTOCOL_ERROR, "expected WELCOME as the server's first frame, got " + msg, false);
+            conn.closeWith(CloseReason.PROTOCOL_ERROR, "expected WELCOME as the server's first frame, got " + msg, true);
         }
     }
 

@@ -16,7 +16,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
     /**
      * CLOSE codes after which the session is gone: closed by server, shutdown, replaced, refused,
-     * replay overflow, resume refused (docs/PROTOCOL.md, Sessions). 1105 (taken over) is not one.
+     * replay overflow, resume refused (docs/PROTOCOL.md, "Which CLOSE ends a session"). 1105 (taken
+     * over) is not one. A protocol error (1008) or too many pings (1011) after WELCOME ends it too
+     * ({@link #endsSession}).
      */
     private static final java.util.Set<Integer> SESSION_ENDED_CODES = java.util.Set.of(1006, 1009, 1101, 1102, 1103, 1104);
     private final ClientConnection conn;
@@ -34,7 +36,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Frame.Ack a && conn.session != null) {
             conn.owner.onAck(conn, a.seq());
         } else if (msg instanceof Frame.Close c) {
-            if (conn.session != null && SESSION_ENDED_CODES.contains(c.code())) {
+            if (conn.session != null && endsSession(c.code(), conn.wasReady())) {
                 conn.owner.onSessionEnded(conn, c.code(), c.reason());
             }
             CloseReason reason = CloseReason.fromCode(c.code());
@@ -47,6 +49,16 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             conn.closeWith(CloseReason.PROTOCOL_ERROR, "unexpected " + msg + " from the server", true);
         }
+    }
+
+    /**
+     * True when a CLOSE with {@code code} means the server ended the session: the codes above, and
+     * after WELCOME a protocol error or too many pings, which a server never lets a session survive.
+     * Before WELCOME those refuse only the connection (a HELLO too slow, a limit): the session, if
+     * any, is untouched and may be resumed.
+     */
+    static boolean endsSession(int code, boolean afterWelcome) {
+        return SESSION_ENDED_CODES.contains(code) || afterWelcome && (code == 1008 || code == 1011);
     }
 
     @Override

@@ -19,7 +19,7 @@ public sealed interface Frame {
      *
      * <p>A null {@code resumeToken} leaves the token field out (a new session); any array, even an
      * empty one, is sent and received as the field: a server must tell a client that sent no token
-     * from one that sent a broken one ({@link #resumeTokenProblem()}).
+     * from one that sent a broken one ({@link #resumeProblem()}).
      */
     record Hello(String clientName, long heartbeatIntervalMillis, byte[] resumeToken, long receivedSeq) implements Frame {
         /** {@code receivedSeq} of a client that does not speak sequenced messages: the field is absent. */
@@ -59,16 +59,22 @@ public sealed interface Frame {
         }
 
         /**
-         * Why the resume-token field cannot be a token (empty, or not {@link #RESUME_TOKEN_LENGTH}
-         * bytes), or null when it is absent or the right length. A server refuses such a resume with
-         * CLOSE 1104 rather than treat it as no token.
+         * Why this HELLO's session fields cannot be a request the server can grant, or null: the
+         * token field empty or not {@link #RESUME_TOKEN_LENGTH} bytes; a token without the
+         * received-sequence field (only a sequenced session resumes, and it needs to know where); or a
+         * received sequence above 0 without a token (a new session has received nothing). A server
+         * refuses such a HELLO with CLOSE 1104 rather than guess (docs/PROTOCOL.md, Sessions).
          */
-        public String resumeTokenProblem() {
-            if (resumeToken == null || resumeToken.length == RESUME_TOKEN_LENGTH) {
-                return null;
+        public String resumeProblem() {
+            if (resumeToken == null) {
+                return receivedSeq > 0 ? "received seq " + receivedSeq + " without a resume token (HELLO field 4 is 0 for a new session)"
+                        : null;
             }
-            return resumeToken.length == 0 ? "empty resume token (HELLO field 3 with no bytes)"
-                    : "resume token of " + resumeToken.length + " bytes; tokens are " + RESUME_TOKEN_LENGTH;
+            if (resumeToken.length != RESUME_TOKEN_LENGTH) {
+                return resumeToken.length == 0 ? "empty resume token (HELLO field 3 with no bytes)"
+                        : "resume token of " + resumeToken.length + " bytes; tokens are " + RESUME_TOKEN_LENGTH;
+            }
+            return receivedSeq < 0 ? "resume token without HELLO field 4 (received seq): only a sequenced session resumes" : null;
         }
 
         @Override

@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  * opens with the 5-byte {@link #PREAMBLE}; every frame is {@code type:u8 length:u32 payload},
  * big-endian, where length counts payload bytes only. HELLO and WELCOME payloads are TLV
  * fields ({@code tag:u8 length:u16 value}); unknown tags are skipped so later versions can add
- * fields.
+ * fields, while a known tag must come at most once and with its value's exact length, and a
+ * WELCOME must carry the fields a client needs (docs/PROTOCOL.md, "TLV fields").
  */
 public final class FrameCodec {
 
@@ -17,6 +18,14 @@ public final class FrameCodec {
     public static final byte[] PREAMBLE = {(byte) 0xFF, 'T', 'H', 'R', 0x01};
     public static final int PROTOCOL_VERSION = 1;
     public static final int HEADER_LENGTH = 5;
+    /**
+     * Largest HELLO payload a server accepts, whatever its {@code package_max_length}: a client
+     * sends its HELLO before WELCOME tells it the server's limit, so this one is fixed by the
+     * protocol (docs/PROTOCOL.md, "Frame sizes").
+     */
+    public static final int MAX_HELLO_LENGTH = 4096;
+    /** Payload bytes a SEQ_DATA frame spends on its sequence number, within the peer's frame limit. */
+    public static final int SEQ_LENGTH = 8;
 
     static final int HELLO_CLIENT_NAME = 0x01;
     static final int HELLO_HEARTBEAT_MS = 0x02;
@@ -173,9 +182,38 @@ public final class FrameCodec {
         return decodePayload(type, payload);
     }
 
+    /**
+     * Reads a client's first frame, which must be a HELLO of at most {@link #MAX_HELLO_LENGTH}
+     * payload bytes, or returns null (consuming nothing) when it is not complete yet. Both are
+     * judged from the header alone, before the payload is buffered.
+     *
+     * @throws ProtocolException for another type, an oversized HELLO or a malformed one
+     */
+    public static Frame.Hello decodeHello(ByteBuf in) {
+        if (in.readableBytes() < HEADER_LENGTH) {
+            return null;
+        }
+        int start = in.readerIndex();
+        int typeCode = in.getUnsignedByte(start);
+        long length = in.getUnsignedInt(start + 1);
+        FrameType type = FrameType.fromCode(typeCode);
+        if (type != FrameType.HELLO) {
+            throw new ProtocolException("expected HELLO as the first frame, got "
+                    + (type == null ? String.format("unknown frame type 0x%02x", typeCode) : type));
+        }
+        if (length > MAX_HELLO_LENGTH) {
+            throw new ProtocolException("HELLO of " + length + " bytes exceeds the HELLO limit of " + MAX_HELLO_LENGTH + " bytes");
+        }
+        if (in.readableBytes() < HEADER_LENGTH + length) {
+            return null;
+        }
+        in.skipBytes(HEADER_LENGTH);
+        return helloPayload(in.readSlice((int) length));
+    }
+
     private static Frame decodePayload(FrameType type, ByteBuf p) {
         return switch (type) {
-            case HELLO -> decodeHello(p);
+            case HELLO -> helloPayload(p);
             case WELCOME -> decodeWelcome(p);
             case DATA -> {
                 byte[] bytes = new byte[p.readableBytes()];
@@ -224,18 +262,22 @@ public final class FrameCodec {
         };
     }
 
-    private static Frame.Hello decodeHello(ByteBuf p) {
+    private static Frame.Hello helloPayload(ByteBuf p) {
         String name = "";
         long heartbeat = 0;
         byte[] token = null;
         long receivedSeq = Frame.Hello.NOT_SEQUENCED;
+        int seen = 0; // bit i: known tag i came already
         while (p.isReadable()) {
             int tag = p.readUnsignedByte();
             ByteBuf v = field(FrameType.HELLO, tag, p);
+            if (tag >= HELLO_CLIENT_NAME && tag <= HELLO_RECEIVED_SEQ) {
+                seen = once(FrameType.HELLO, tag, seen);
+            }
             switch (tag) {
                 case HELLO_CLIENT_NAME -> name = text(v);
                 case HELLO_HEARTBEAT_MS -> heartbeat = u32(FrameType.HELLO, tag, v);
-                case HELLO_RESUME_TOKEN -> token = bytes(v);
+                case HELLO_RESUME_TOKEN -> token = bytes(v); // any length: a misshapen token is a refused resume (1104)
                 case HELLO_RECEIVED_SEQ -> receivedSeq = seq(FrameType.HELLO, tag, v);
                 default -> { } // a field from a newer version: skip it
             }
@@ -243,20 +285,28 @@ public final class FrameCodec {
         return new Frame.Hello(name, heartbeat, token, receivedSeq);
     }
 
+    /** WELCOME fields 1 to 6: what a client needs to keep the connection and to size its frames. */
+    private static final int WELCOME_REQUIRED = 0b111_1110;
+    private static final String[] WELCOME_NAMES = {"", "connection id", "idle timeout", "server ping interval",
+        "server ping timeout", "minimum ping interval", "max frame length", "server name", "resume token", "resumed",
+        "received seq"};
+
     private static Frame.Welcome decodeWelcome(ByteBuf p) {
         long id = 0, idle = 0, pingInterval = 0, pingTimeout = 0, minPing = 0, maxFrame = 0;
         String name = "";
         byte[] token = null;
         boolean resumed = false;
         long receivedSeq = Frame.Hello.NOT_SEQUENCED;
+        int seen = 0;
         while (p.isReadable()) {
             int tag = p.readUnsignedByte();
             ByteBuf v = field(FrameType.WELCOME, tag, p);
+            if (tag >= WELCOME_CONNECTION_ID && tag <= WELCOME_RECEIVED_SEQ) {
+                seen = once(FrameType.WELCOME, tag, seen);
+            }
             switch (tag) {
                 case WELCOME_CONNECTION_ID -> {
-                    if (v.readableBytes() != 8) {
-                        throw new ProtocolException("WELCOME field 1 (connection id) must be 8 bytes, got " + v.readableBytes());
-                    }
+                    exactField(FrameType.WELCOME, tag, v, 8);
                     id = v.readLong();
                 }
                 case WELCOME_IDLE_MS -> idle = u32(FrameType.WELCOME, tag, v);
@@ -265,13 +315,49 @@ public final class FrameCodec {
                 case WELCOME_MIN_PING_INTERVAL_MS -> minPing = u32(FrameType.WELCOME, tag, v);
                 case WELCOME_MAX_FRAME_LENGTH -> maxFrame = u32(FrameType.WELCOME, tag, v);
                 case WELCOME_SERVER_NAME -> name = text(v);
-                case WELCOME_RESUME_TOKEN -> token = bytes(v);
-                case WELCOME_RESUMED -> resumed = v.isReadable() && v.readByte() != 0;
+                case WELCOME_RESUME_TOKEN -> {
+                    exactField(FrameType.WELCOME, tag, v, Frame.Hello.RESUME_TOKEN_LENGTH);
+                    token = bytes(v);
+                }
+                case WELCOME_RESUMED -> {
+                    exactField(FrameType.WELCOME, tag, v, 1);
+                    int b = v.readUnsignedByte();
+                    if (b > 1) {
+                        throw new ProtocolException("WELCOME field 9 (resumed) must be 0 or 1, got " + b);
+                    }
+                    resumed = b == 1;
+                }
                 case WELCOME_RECEIVED_SEQ -> receivedSeq = seq(FrameType.WELCOME, tag, v);
                 default -> { } // a field from a newer version: skip it
             }
         }
+        int missing = WELCOME_REQUIRED & ~seen;
+        if (missing != 0) {
+            int tag = Integer.numberOfTrailingZeros(missing);
+            throw new ProtocolException("WELCOME lacks field " + tag + " (" + WELCOME_NAMES[tag] + ")");
+        }
+        if (receivedSeq < 0 && (seen & (1 << WELCOME_RESUME_TOKEN | 1 << WELCOME_RESUMED)) != 0) {
+            int tag = (seen & 1 << WELCOME_RESUME_TOKEN) != 0 ? WELCOME_RESUME_TOKEN : WELCOME_RESUMED;
+            throw new ProtocolException("WELCOME field " + tag + " (" + WELCOME_NAMES[tag]
+                    + ") without field 10 (received seq): only a sequenced session has one");
+        }
         return new Frame.Welcome(id, idle, pingInterval, pingTimeout, minPing, maxFrame, name, token, resumed, receivedSeq);
+    }
+
+    /** Marks known {@code tag} as seen, or throws when it came before: a known field appears at most once. */
+    private static int once(FrameType type, int tag, int seen) {
+        int bit = 1 << tag;
+        if ((seen & bit) != 0) {
+            throw new ProtocolException(type + " field " + tag + " appears twice");
+        }
+        return seen | bit;
+    }
+
+    private static void exactField(FrameType type, int tag, ByteBuf v, int n) {
+        if (v.readableBytes() != n) {
+            throw new ProtocolException(type + " field " + tag + " (" + WELCOME_NAMES[tag] + ") must be " + n + " bytes, got "
+                    + v.readableBytes());
+        }
     }
 
     private static ByteBuf field(FrameType type, int tag, ByteBuf p) {

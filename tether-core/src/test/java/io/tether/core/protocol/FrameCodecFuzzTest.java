@@ -16,7 +16,9 @@ import io.tether.testkit.netty.TrackingAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -151,7 +153,7 @@ class FrameCodecFuzzTest {
         int tag = src.weighted(8, 1) == 0 ? src.intBetween(0, 11) : src.intBetween(0, 255);
         byte[] v;
         if (src.weighted(3, 1) == 0) {
-            int n = src.pick(8, 4, 0, 1, 2, 9);
+            int n = src.pick(8, 4, 0, 1, 2, 9, 16);
             v = src.bytes(n, n);
         } else {
             v = src.bytes(20);
@@ -176,9 +178,26 @@ class FrameCodecFuzzTest {
         record Case(boolean hello, List<Tlv> fields, int cut) {
         }
         Fuzz.property("HELLO/WELCOME TLV fields", 3000).check(
-                src -> new Case(src.bool(), src.list(0, 8, 3, FrameCodecFuzzTest::tlv),
-                        src.weighted(3, 1) == 0 ? -1 : src.intBetween(0, 1000)),
+                src -> {
+                    boolean hello = src.bool();
+                    List<Tlv> fields = new ArrayList<>();
+                    if (!hello && src.bool()) {
+                        fields.addAll(requiredWelcomeFields(src)); // so that valid WELCOMEs are tried too
+                    }
+                    fields.addAll(src.list(0, 8, 3, FrameCodecFuzzTest::tlv));
+                    return new Case(hello, fields, src.weighted(3, 1) == 0 ? -1 : src.intBetween(0, 1000));
+                },
                 c -> decodeTlvs(c.hello, c.fields, c.cut));
+    }
+
+    /** WELCOME fields 1 to 6, honest: what every WELCOME must carry. */
+    private static List<Tlv> requiredWelcomeFields(Source src) {
+        List<Tlv> fields = new ArrayList<>();
+        fields.add(new Tlv(1, 8, src.bytes(8, 8)));
+        for (int tag = 2; tag <= 6; tag++) {
+            fields.add(new Tlv(tag, 4, src.bytes(4, 4)));
+        }
+        return fields;
     }
 
     private static void decodeTlvs(boolean hello, List<Tlv> fields, int cut) {
@@ -211,11 +230,12 @@ class FrameCodecFuzzTest {
     /**
      * The TLV rules of docs/PROTOCOL.md, written out independently of FrameCodec: fields are
      * {@code tag:u8 len:u16 value}; a field running past the payload is an error; unknown tags are
-     * skipped; integer fields are u32 (4 bytes) unless stated, ids and sequence numbers u64 (8 bytes,
-     * sequence numbers below 2^63); text and tokens any length, and a HELLO token field that is
-     * present but empty is not the same as none (null); a later field replaces an earlier one.
-     * WELCOME's "resumed" is true when its first byte is non-zero. Returns the frame, or
-     * {@code ProtocolException.class}.
+     * skipped; a known tag twice is an error; integer fields are u32 (4 bytes) unless stated, ids and
+     * sequence numbers u64 (8 bytes, sequence numbers below 2^63); text any length; a HELLO token any
+     * length (a misshapen one is a refused resume, not a codec error), and a token field that is
+     * present but empty is not the same as none (null); a WELCOME token is 16 bytes and "resumed" one
+     * byte, 0 or 1, and both come only with field 10; a WELCOME lacking any of fields 1 to 6 is an
+     * error. Returns the frame, or {@code ProtocolException.class}.
      */
     private static Object expectedTlvFrame(boolean hello, byte[] p) {
         String name = "";
@@ -223,7 +243,9 @@ class FrameCodecFuzzTest {
         long[] w = new long[6]; // id, idle, ping interval, ping timeout, min ping, max frame
         byte[] token = null;
         boolean resumed = false;
+        boolean resumedField = false;
         long seq = Frame.Hello.NOT_SEQUENCED;
+        Set<Integer> seen = new HashSet<>();
         int pos = 0;
         while (pos < p.length) {
             int tag = p[pos++] & 0xFF;
@@ -240,6 +262,10 @@ class FrameCodecFuzzTest {
             long number = 0;
             for (byte b : v) {
                 number = (number << 8) | (b & 0xFF);
+            }
+            boolean known = tag >= 1 && tag <= (hello ? 4 : 10);
+            if (known && !seen.add(tag)) {
+                return ProtocolException.class;
             }
             if (hello) {
                 switch (tag) {
@@ -274,8 +300,19 @@ class FrameCodecFuzzTest {
                         w[tag - 1] = number;
                     }
                     case 7 -> name = new String(v, StandardCharsets.UTF_8);
-                    case 8 -> token = v;
-                    case 9 -> resumed = len > 0 && v[0] != 0;
+                    case 8 -> {
+                        if (len != 16) {
+                            return ProtocolException.class;
+                        }
+                        token = v;
+                    }
+                    case 9 -> {
+                        if (len != 1 || (v[0] & 0xFF) > 1) {
+                            return ProtocolException.class;
+                        }
+                        resumedField = true;
+                        resumed = v[0] == 1;
+                    }
                     case 10 -> {
                         if (len != 8 || number < 0) {
                             return ProtocolException.class;
@@ -284,6 +321,16 @@ class FrameCodecFuzzTest {
                     }
                     default -> { }
                 }
+            }
+        }
+        if (!hello) {
+            for (int tag = 1; tag <= 6; tag++) {
+                if (!seen.contains(tag)) {
+                    return ProtocolException.class;
+                }
+            }
+            if (seq < 0 && (token != null || resumedField)) {
+                return ProtocolException.class;
             }
         }
         return hello ? new Frame.Hello(name, heartbeat, token, seq)

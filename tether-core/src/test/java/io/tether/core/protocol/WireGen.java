@@ -63,8 +63,12 @@ final class WireGen {
             case 5 -> new Frame.SeqData(src.longBetween(1, Long.MAX_VALUE), src.bytes(300));
             case 6 -> new Frame.Ack(src.longBetween(0, Long.MAX_VALUE));
             case 7 -> new Frame.Hello(text(src), u32(src), src.bytes(40), receivedSeq(src));
-            default -> new Frame.Welcome(anyLong(src), u32(src), u32(src), u32(src), u32(src), u32(src), text(src),
-                    src.bytes(40), src.bool(), receivedSeq(src));
+            default -> { // a token (16 bytes) and "resumed" only on a sequenced session, as a valid WELCOME has them
+                long seq = receivedSeq(src);
+                boolean sequenced = seq >= 0;
+                yield new Frame.Welcome(anyLong(src), u32(src), u32(src), u32(src), u32(src), u32(src), text(src),
+                        sequenced && src.bool() ? src.bytes(16, 16) : null, sequenced && src.bool(), seq);
+            }
         };
     }
 

@@ -1,6 +1,7 @@
 package io.tether.server.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -113,7 +114,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                     progressed = true;
                 }
                 Frame frame;
-                while (!conn.isClosing() && (frame = FrameCodec.decode(in, maxLength)) != null) {
+                while (!conn.isClosing() && (frame = nextFrame(ctx, in)) != null) {
                     progressed = true;
                     conn.ctx.dispatch.onFrame(conn, frame);
                 }
@@ -128,6 +129,48 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
             in.skipBytes(in.readableBytes());
             throw e;
         }
+    }
+
+    /**
+     * The next complete frame, or null. The first must be a HELLO within the protocol's fixed HELLO
+     * limit (FrameCodec.MAX_HELLO_LENGTH), judged from its header. Frames a client sent after its
+     * HELLO without waiting for the WELCOME are read only once the WELCOME is out (a resume that
+     * takes a session over answers later, from another loop): until then they wait in the buffer
+     * with reading paused, so the WELCOME is always the first frame the client gets and what
+     * follows it is judged as coming after it (docs/PROTOCOL.md, Handshake).
+     */
+    private Frame nextFrame(ChannelHandlerContext ctx, ByteBuf in) {
+        if (!conn.helloSeen) {
+            return FrameCodec.decodeHello(in);
+        }
+        if (!conn.ready) {
+            if (in.isReadable() && !conn.framesHeld) {
+                conn.framesHeld = true;
+                ctx.channel().config().setAutoRead(false);
+            }
+            return null;
+        }
+        return FrameCodec.decode(in, maxLength);
+    }
+
+    /**
+     * The WELCOME went out after frames were held for it ({@link #nextFrame}): reads again (unless
+     * backpressure holds it) and handles what waited, as the read batch it came in would have; on
+     * the connection's loop.
+     */
+    void welcomeSent() {
+        ChannelHandlerContext ctx = conn.channel.pipeline().context(this);
+        if (!conn.framesHeld || ctx == null) {
+            return;
+        }
+        conn.framesHeld = false;
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        try {
+            super.channelRead(ctx, Unpooled.EMPTY_BUFFER); // decodes the bytes held in the cumulation
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
+        channelReadComplete(ctx);
     }
 
     /**

@@ -106,8 +106,10 @@ final class MessageDispatch {
             ctx.liveness.pongReceived(c);
         } else if (frame instanceof Frame.Close close) {
             c.closeFrameReceived = true;
-            ctx.close.close(c, CloseReason.PEER_CLOSED, close.reason().isEmpty() ? "CLOSE frame"
-                    : "CLOSE frame: " + Printable.of(close.reason(), CloseProtocol.DETAIL_CHARS), 0);
+            // Whatever its code (1007, 1013, one this version does not know): the peer closed, and the
+            // detail keeps its code and words for the logs. Never echoed (docs/PROTOCOL.md, Closing).
+            ctx.close.close(c, CloseReason.PEER_CLOSED, "CLOSE frame " + close.code() + (close.reason().isEmpty() ? ""
+                    : ": " + Printable.of(close.reason(), CloseProtocol.DETAIL_CHARS)), 0);
         } else {
             ctx.close.protocolError(c, new ProtocolException(frame.type() + " frames are sent by servers, not clients"));
         }
@@ -121,12 +123,19 @@ final class MessageDispatch {
         Frame.Welcome plain = new Frame.Welcome(c.id, config.heartbeatIdleTime().toMillis(),
                 config.serverPingInterval().toMillis(), config.serverPingTimeout().toMillis(),
                 config.pingMinInterval().toMillis(), config.packageMaxLength(), config.serverName(), null, false);
-        if (ctx.sessions != null) {
-            ctx.sessions.hello(c, hello, plain); // answers with welcome(), or refuses a resume
-        } else if (hello.hasResumeToken()) { // even an empty one: the client asked to resume, and cannot
-            String problem = hello.resumeTokenProblem();
-            ctx.close.close(c, CloseReason.CLOSED_BY_SERVER, "resume refused: "
-                    + (problem != null ? problem + "; " : "") + "sessions are off on this server (open_sessions)", RESUME_REFUSED_CODE);
+        // A HELLO whose session fields cannot be granted is refused the same way with sessions on or off:
+        // a field present is a request, never ignored (docs/PROTOCOL.md, Sessions).
+        String problem = hello.resumeProblem();
+        if (problem == null && ctx.sessions == null && hello.hasResumeToken()) {
+            problem = "sessions are off on this server (open_sessions)";
+        } else if (problem != null && ctx.sessions == null) {
+            problem += "; sessions are off on this server (open_sessions)";
+        }
+        if (problem != null) {
+            log.info("{} resume refused: {}", c, problem);
+            ctx.close.close(c, CloseReason.CLOSED_BY_SERVER, "resume refused: " + problem, RESUME_REFUSED_CODE);
+        } else if (ctx.sessions != null) {
+            ctx.sessions.hello(c, hello, plain); // answers with welcome(), or refuses a resume it cannot make
         } else {
             welcome(c, plain);
         }
@@ -143,6 +152,12 @@ final class MessageDispatch {
         c.sequenced = w.sequenced();
         c.channel.writeAndFlush(w);
         ctx.outbound.ready(c);
+        if (c.framesHeld) { // a resume that answered later: the client's frames after its HELLO waited for this
+            ConnectionCodec codec = c.channel.pipeline().get(ConnectionCodec.class);
+            if (codec != null) {
+                codec.welcomeSent();
+            }
+        }
         return true;
     }
 

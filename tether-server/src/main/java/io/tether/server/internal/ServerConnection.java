@@ -70,6 +70,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     boolean admitted;
     /** The first frame was a HELLO (MessageDispatch). */
     boolean helloSeen;
+    /** Frames that came after the HELLO wait, unread, for a WELCOME that is not out yet (ConnectionCodec). */
+    boolean framesHeld;
     /** Sends held until the framing is known (Outbound). */
     Outbound.HeldSends held;
     /**

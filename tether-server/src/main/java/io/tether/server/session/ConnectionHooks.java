@@ -28,13 +28,8 @@ final class ConnectionHooks implements SessionLayer {
 
     @Override
     public void hello(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain) {
-        if (hello.hasResumeToken()) {
-            String problem = hello.resumeTokenProblem(); // an empty or misshapen token is a refusal, not "no token"
-            if (problem != null) {
-                refuse(conn, problem);
-            } else {
-                resume(conn, hello, plain, hello.resumeToken());
-            }
+        if (hello.hasResumeToken()) { // well formed: the connection refused one with a resumeProblem() already
+            resume(conn, hello, plain, hello.resumeToken());
             return;
         }
         boolean sequenced = hello.sequenced();
@@ -57,7 +52,7 @@ final class ConnectionHooks implements SessionLayer {
             return;
         }
         byte[] newToken = ResumeTokens.next();
-        Resumption.Outcome r = s.resumption().resume(conn, Math.max(0, hello.receivedSeq()),
+        Resumption.Outcome r = s.resumption().resume(conn, hello.receivedSeq(),
                 ResumeTokens.key(newToken));
         if (r.refusal() != null) {
             refuse(conn, r.refusal());
@@ -128,6 +123,10 @@ final class ConnectionHooks implements SessionLayer {
         SessionImpl s = registry.of(conn);
         if (s != null && s.send(message)) {
             return CompletableFuture.completedFuture(null);
+        }
+        String tooLarge = s == null || s.stream() == null ? null : s.stream().neverFits(message.length);
+        if (tooLarge != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(tooLarge));
         }
         return CompletableFuture.failedFuture(new IllegalStateException(
                 (s == null ? "connection " + conn.id() : s.toString()) + " is closed"));

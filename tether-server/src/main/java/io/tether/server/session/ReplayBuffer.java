@@ -23,6 +23,15 @@ final class ReplayBuffer {
         this.maxBytes = maxBytes;
     }
 
+    /**
+     * Why a message of {@code length} bytes can never be held, however much is acknowledged (it
+     * alone is over session_replay_bytes), or null.
+     */
+    String neverFits(int length) {
+        return length > maxBytes ? "message of " + length + " bytes exceeds session_replay_bytes " + maxBytes
+                + ": a sequenced session could never hold it for replay" : null;
+    }
+
     /** Appends, or returns false (appending nothing) when the message would exceed a bound. */
     boolean add(long seq, byte[] payload) {
         if (size() + 1 > maxMessages || bytes + payload.length > maxBytes) {

@@ -5,6 +5,8 @@ import io.tether.core.protocol.ProtocolException;
 import io.tether.server.session.Session.State;
 import io.tether.server.spi.SessionConnection;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The numbered messages of a sequenced session, both ways: what was sent and not yet acknowledged
@@ -18,6 +20,7 @@ import java.util.List;
  * the session's own locked sections.
  */
 final class SequencedStream {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.server.session");
     private final SessionImpl session;
     private final ReplayBuffer out;
     private long outSeq;
@@ -31,8 +34,17 @@ final class SequencedStream {
         this.out = new ReplayBuffer(replayMessages, replayBytes);
     }
 
-    /** Numbers and keeps {@code message}, and starts the pump if attached. False once ended or on overflow. */
+    /**
+     * Numbers and keeps {@code message}, and starts the pump if attached. False once ended, on
+     * overflow (which ends the session), or for a message that alone is over the byte budget
+     * ({@link #neverFits}: refused, the session goes on).
+     */
     boolean send(byte[] message) {
+        String tooLarge = out.neverFits(message.length);
+        if (tooLarge != null) {
+            log.warn("{}: send refused: {}", session, tooLarge);
+            return false;
+        }
         SessionConnection pumpOn = null;
         String overflow = null;
         synchronized (session) {
@@ -159,6 +171,11 @@ final class SequencedStream {
             c.write(new Frame.Ack(seq));
             c.flush();
         }
+    }
+
+    /** Why {@code length} bytes can never be sent on this stream, or null (the budget is fixed: no lock needed). */
+    String neverFits(int length) {
+        return out.neverFits(length);
     }
 
     /** Messages sent and not yet acknowledged. Caller holds the lock. */

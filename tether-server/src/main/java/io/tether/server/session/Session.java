@@ -49,8 +49,10 @@ public interface Session {
     /**
      * Queues a message for the client. On a sequenced session it is numbered and kept until the
      * client acknowledges it, and replayed after a resume; sending to a detached session is fine.
-     * Returns false if the session has ended (or this message overflowed the replay buffer, which
-     * ends it).
+     * Returns false if the session has ended, or this message overflowed the replay buffer (which
+     * ends it), or, on a sequenced session, the message alone is larger than
+     * {@code session_replay_bytes}: it could never be held for replay, so it is refused and the
+     * session goes on (docs/PROTOCOL.md, "Frame sizes").
      */
     boolean send(byte[] message);
 

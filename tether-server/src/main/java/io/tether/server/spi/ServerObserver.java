@@ -39,7 +39,11 @@ public interface ServerObserver {
     default void pingReceived(Connection c) {
     }
 
-    /** That ping came closer than ping_min_interval to the previous one. */
+    /**
+     * That ping was counted and found the connection's allowance empty (docs/PROTOCOL.md, "Ping
+     * rate"): a strike. It is answered unless it takes the connection more than ping_strikes over,
+     * which closes it with reason too many pings.
+     */
     default void pingStrike(Connection c) {
     }
 

@@ -18,9 +18,10 @@ public interface SessionLayer {
     void opened(SessionConnection conn);
 
     /**
-     * A HELLO arrived. The layer answers with {@link SessionConnection#welcome} ({@code plain} with
-     * a resume token, resumed flag and received sequence added), now or later on the event loop,
-     * or closes the connection.
+     * A HELLO arrived whose session fields are well formed ({@link Frame.Hello#resumeProblem()} is
+     * null: the connection refuses any other with CLOSE 1104 itself). The layer answers with
+     * {@link SessionConnection#welcome} ({@code plain} with a resume token, resumed flag and received
+     * sequence added), now or later on the event loop, or closes the connection.
      */
     void hello(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain);
 

@@ -489,7 +489,8 @@ class ConnectionCodecFuzzTest {
             ByteBuf b = Unpooled.wrappedBuffer(in, 5, in.length - 5);
             try {
                 Frame f;
-                while (reason == null && (f = FrameCodec.decode(b, max)) != null) {
+                // The first frame: a HELLO within the fixed HELLO limit, judged from its header.
+                while (reason == null && (f = helloSeen ? FrameCodec.decode(b, max) : FrameCodec.decodeHello(b)) != null) {
                     frame(f, max, echo);
                 }
             } catch (ProtocolException e) {
@@ -506,7 +507,7 @@ class ConnectionCodecFuzzTest {
                     return;
                 }
                 helloSeen = true;
-                if (h.hasResumeToken()) {
+                if (h.hasResumeToken() || h.resumeProblem() != null) {
                     reason = CloseReason.CLOSED_BY_SERVER; // resume refused (even an empty token): sessions are off
                     frameOut.add(new Frame.Close(1104, ""));
                     return;
