@@ -2,6 +2,7 @@ package io.tether.client;
 
 import io.tether.core.backoff.Backoff;
 import io.netty.handler.ssl.SslContext;
+import io.tether.client.internal.Checks;
 import io.tether.client.internal.ClientTls;
 import io.tether.client.internal.Endpoints;
 import io.tether.core.protocol.Frame;
@@ -284,10 +285,10 @@ public final class ClientConfig {
             if (endpoints.isEmpty()) {
                 throw new IllegalArgumentException("no endpoint: add at least one with endpoint(\"HOST:PORT\")");
             }
-            nonNegative("heartbeatInterval", heartbeatInterval);
-            positive("pingTimeout", pingTimeout);
-            positive("connectTimeout", connectTimeout);
-            nonNegative("tcpUserTimeout", tcpUserTimeout);
+            Checks.nonNegative("heartbeatInterval", heartbeatInterval);
+            Checks.positive("pingTimeout", pingTimeout);
+            Checks.positive("connectTimeout", connectTimeout);
+            Checks.nonNegative("tcpUserTimeout", tcpUserTimeout);
             if (maxQueuedMessages < 0) {
                 throw new IllegalArgumentException("maxQueuedMessages must be >= 0 (0 fails every send while disconnected), got " + maxQueuedMessages);
             }
@@ -305,8 +306,8 @@ public final class ClientConfig {
                 throw new IllegalArgumentException("packageMaxLength must be >= 64 bytes (WELCOME must fit), got " + packageMaxLength);
             }
             if (openTcpKeepalive) {
-                wholeSeconds("tcpKeepIdle", tcpKeepIdle);
-                wholeSeconds("tcpKeepInterval", tcpKeepInterval);
+                Checks.wholeSeconds("tcpKeepIdle", tcpKeepIdle);
+                Checks.wholeSeconds("tcpKeepInterval", tcpKeepInterval);
                 if (tcpKeepCount < 1 || tcpKeepCount > 127) {
                     throw new IllegalArgumentException("tcpKeepCount must be 1..127, got " + tcpKeepCount);
                 }
@@ -330,24 +331,6 @@ public final class ClientConfig {
                 return c;
             } catch (CloneNotSupportedException e) {
                 throw new AssertionError(e);
-            }
-        }
-
-        private static void nonNegative(String name, Duration d) {
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(name + " must not be negative, got " + d);
-            }
-        }
-
-        private static void positive(String name, Duration d) {
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be > 0, got " + d);
-            }
-        }
-
-        private static void wholeSeconds(String name, Duration d) {
-            if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0 || d.toSeconds() > 32767) {
-                throw new IllegalArgumentException(name + " must be whole seconds in 1..32767 (the kernel counts it in seconds), got " + d);
             }
         }
     }
