@@ -7,7 +7,6 @@ import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import io.tether.server.spi.ServerObserver;
 import io.tether.server.spi.SessionLayer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -73,9 +72,7 @@ public final class ServerContext {
 
     /** The open connections, a snapshot. */
     public List<ServerConnection> connections() {
-        List<ServerConnection> all = new ArrayList<>(registry.size());
-        registry.all().forEach(all::add);
-        return all;
+        return registry.all();
     }
 
     public int connectionCount() {
