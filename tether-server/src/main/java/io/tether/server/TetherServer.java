@@ -123,8 +123,8 @@ public final class TetherServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + where + ": " + bindProblem(e), e);
         }
         started = true;
-        lifecycle.info("tether listening on {} ({}, {} event loops, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
-                hostPort(localAddress()), transport.name(), config.workerNum(), config.framing().name().toLowerCase(java.util.Locale.ROOT),
+        lifecycle.info("tether listening on {} ({}, {} event loop{}, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
+                hostPort(localAddress()), transport.name(), config.workerNum(), config.workerNum() == 1 ? "" : "s", config.framing().name().toLowerCase(java.util.Locale.ROOT),
                 fmt(config.heartbeatIdleTime()), config.openTcpKeepalive()
                         ? fmt(config.tcpKeepIdle()) + "/" + fmt(config.tcpKeepInterval()) + "/" + config.tcpKeepCount() : "off",
                 fmt(config.tcpUserTimeout()));
