@@ -11,10 +11,11 @@ opens the connections from a source address picked per run (127.2.x.y, so the TI
 earlier run's ports never gets in the way); each sends one `ping` when it connects (a connection that
 has read once: Netty's receive state exists) and then stays silent.
 
-1. warm-up: open, ping and close 2,000 connections, wait until the server holds no socket, then 10 s;
+1. warm-up: open, ping and close 2,000 connections, wait until the server holds no socket, then 10 s
+   (or --settle, if longer: past one -XX:TrimNativeHeapInterval, so both points are trimmed alike);
 2. zero point: RSS (/proc/PID/status VmRSS, as the process runs, before any forced GC), then
    live heap (`jcmd PID GC.class_histogram`, which runs a full GC first);
-3. open N connections, wait 2 s: RSS, then live heap, both per connection;
+3. open N connections, wait 2 s (--settle): RSS, then live heap, both per connection;
 4. the clients close every connection at once (FIN): live heap 1 s and 5 s after the last
    client close (and when the server held no socket any more), against the zero point, with the
    classes still above it. At 1 s it looks twice: Serial's full GC leaves dead objects it did not
@@ -52,6 +53,20 @@ def histogram(pid):
         if len(w) >= 4 and w[0].endswith(":"):
             h[w[3]] = (int(w[1]), int(w[2]))
     return h
+
+
+def nmt(pid):
+    """Native Memory Tracking, committed KB by category (the server must run with -XX:NativeMemoryTracking=summary)."""
+    text = subprocess.run(["jcmd", str(pid), "VM.native_memory", "summary"], capture_output=True, text=True, timeout=60).stdout
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("-") and "committed=" in line:
+            name = line[1:line.index("(")].strip()
+            out[name] = int(line.split("committed=")[1].split("KB")[0])
+        elif line.startswith("Total:"):
+            out["Total"] = int(line.split("committed=")[1].split("KB")[0])
+    return out
 
 
 def total(h):
@@ -144,6 +159,8 @@ def main():
     ap.add_argument("--jar", default=os.path.join(ROOT, "tether-cli", "target", "tether.jar"))
     ap.add_argument("--out", default=None)
     ap.add_argument("--label", default="server")
+    ap.add_argument("--settle", type=float, default=2.0, help="seconds between opening the connections and measuring")
+    ap.add_argument("--nmt", action="store_true", help="also diff Native Memory Tracking (server run with -XX:NativeMemoryTracking=summary)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -166,17 +183,21 @@ def main():
         time.sleep(3)
         agent.call("closeall", "CLOSED")
         wait_no_sockets(a.port, 60)
-        time.sleep(10)
+        time.sleep(max(10.0, a.settle))
         r["rss_zero_B"] = rss0 = rss(pid)
+        n0 = nmt(pid) if a.nmt else None
         h0 = histogram(pid)
         r["heap_zero_B"] = total(h0)
         r["rss_zero_after_gc_B"] = rss(pid)
         opened = agent.call(f"open 127.0.0.1 {a.port} {a.n} {src} 0", "OPENED")
         r["opened"] = int(opened[1])
         r["open_failed"] = int(opened[2])
-        time.sleep(2)
+        time.sleep(a.settle)
         r["server_sockets"] = server_sockets(a.port)
         rss1 = rss(pid)
+        if a.nmt:
+            n1 = nmt(pid)
+            r["nmt_growth_KB"] = {k: n1[k] - n0.get(k, 0) for k in n1 if n1[k] != n0.get(k, 0)}
         h1 = histogram(pid)
         n = r["opened"]
         r["rss_growth_B_per_conn"] = round((rss1 - rss0) / n, 1)
