@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.server.ServerConfig;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -19,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dist/ cannot rot: the sample config loads and names every key; the systemd unit runs the jar
- * with the launcher's JVM flags and room for max_connection descriptors.
+ * with the launcher's JVM flags (which this JVM accepts, the user's last) and room for
+ * max_connection descriptors.
  */
 class DistTest {
     private static final Path SAMPLE = Path.of("..", "dist", "tether.yaml");
@@ -27,6 +31,8 @@ class DistTest {
     private static final Path LAUNCHER = Path.of("..", "tether");
     /** {@code # worker_num: 4}: a key left at its default, with an example value. */
     private static final Pattern COMMENTED_KEY = Pattern.compile("^# ([a-z_]+): (.+)$", Pattern.MULTILINE);
+    /** ./tether's last line: {@code exec java <flags> -jar "$jar" "$@"}, the flags as group 1. */
+    private static final Pattern EXEC_LINE = Pattern.compile("(?m)^exec java (.*) -jar \"\\$jar\" \"\\$@\"$");
     /**
      * {@code #   ssl_cert_file: /etc/...}: an indented example, named but not valid as it stands (it
      * needs a file that exists), so not uncommented by {@link #itsCommentedExamplesAreValidToo}.
@@ -73,9 +79,26 @@ class DistTest {
         assertThat(ServerCommand.setup(keys).config().workerNum()).isEqualTo(4);
     }
 
+    /** A flag this JVM does not know would stop ./tether and the service before they start. */
+    @Test
+    void theLaunchersJvmFlagsAreAcceptedByThisJvm() throws Exception {
+        Matcher launcher = EXEC_LINE.matcher(Files.readString(LAUNCHER));
+        assertThat(launcher.find()).as("./tether's exec line").isTrue();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String word : launcher.group(1).replace("${TETHER_JAVA_OPTS:-}", "").trim().split("\\s+")) {
+            command.add(word);
+        }
+        command.add("-version");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("%s%n%s", String.join(" ", command), out).isZero();
+    }
+
     @Test
     void theServiceRunsTheJarWithTheLaunchersJvmFlags() throws Exception {
-        Matcher launcher = Pattern.compile("(?m)^exec java (.*) -jar \"\\$jar\" \"\\$@\"$").matcher(Files.readString(LAUNCHER));
+        Matcher launcher = EXEC_LINE.matcher(Files.readString(LAUNCHER));
         assertThat(launcher.find()).as("./tether's exec line").isTrue();
         // The shell's ${TETHER_JAVA_OPTS:-} is systemd's $TETHER_JAVA_OPTS (unbraced: split into words).
         String flags = launcher.group(1).replace("${TETHER_JAVA_OPTS:-}", "$TETHER_JAVA_OPTS");
@@ -83,6 +106,7 @@ class DistTest {
         assertThat(unit).as("dist/tether.service runs java with ./tether's flags")
                 .containsPattern("(?m)^ExecStart=/usr/bin/java " + Pattern.quote(flags)
                         + " -jar /opt/tether/tether.jar server --config /etc/tether/tether.yaml$");
+        assertThat(flags).as("the user's flags come last, so they win over the defaults").endsWith("$TETHER_JAVA_OPTS");
         Matcher files = Pattern.compile("(?m)^LimitNOFILE=(\\d+)$").matcher(unit);
         assertThat(files.find()).isTrue();
         assertThat(Integer.parseInt(files.group(1))).as("a descriptor per connection")

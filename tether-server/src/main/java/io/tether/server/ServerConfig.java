@@ -37,7 +37,7 @@ public final class ServerConfig {
         Builder v = b.copy();
         this.v = v;
         if (v.workerNum <= 0) {
-            v.workerNum = Runtime.getRuntime().availableProcessors();
+            v.workerNum = defaultWorkerNum(Runtime.getRuntime().availableProcessors());
         }
         if (v.bufferLowWatermark > v.bufferHighWatermark) {
             throw new ConfigException("buffer_low_watermark (" + v.bufferLowWatermark + ") must not exceed buffer_high_watermark ("
@@ -138,6 +138,17 @@ public final class ServerConfig {
     public String host() { return v.host; }
     public int port() { return v.port; }
     public int workerNum() { return v.workerNum; }
+
+    /**
+     * worker_num when it is not set: three quarters of the cores, at least one (1 on 2 cores, 3 on
+     * 4, 6 on 8). An event loop spends about 80 % of its time in the kernel's socket calls, on its
+     * own core; what the kernel does outside the loops (a network card's receive work, about a
+     * third of a core per saturated loop) and the JIT, GC and accept threads get the rest. On 2
+     * cores one loop had 6x lower ping p99 than two (docs/BENCHMARKS.md, "Trims and defaults").
+     */
+    static int defaultWorkerNum(int cores) {
+        return Math.max(1, cores * 3 / 4);
+    }
     public int maxConnection() { return v.maxConnection; }
     /** 0 when off. */
     public int maxConnectionPerIp() { return v.maxConnectionPerIp; }

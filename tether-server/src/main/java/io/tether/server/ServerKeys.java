@@ -27,7 +27,7 @@ final class ServerKeys {
                     (b, v) -> b.host(Values.text("host", v))),
             new Setting<>("port", "9501", "TCP port to listen on; 0 picks a free one.",
                     (b, v) -> b.port(Values.integer("port", v, 0, 65535))),
-            new Setting<>("worker_num", "CPU cores", "Event-loop threads (Swoole: worker processes).",
+            new Setting<>("worker_num", "3/4 of the CPU cores, at least 1", "Event-loop threads (Swoole: worker processes). The default leaves a quarter of the cores to the kernel's network work, the JIT and the GC (1 loop on 2 cores, 6 on 8).",
                     (b, v) -> b.workerNum(Values.integer("worker_num", v, 1, 1024))),
             new Setting<>("max_connection", "100000", "Connections held at once; one more is refused with reason `limit reached`, told in its framing (CLOSE 1010 or an `error limit reached: max_connection N` line).",
                     (b, v) -> b.maxConnection(Values.integer("max_connection", v, 1, 10_000_000))),

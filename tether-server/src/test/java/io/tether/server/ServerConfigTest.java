@@ -13,6 +13,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ServerConfigTest {
 
+    /** Three quarters of the cores, at least one: a quarter is left to the kernel's network work, the JIT and the GC. */
+    @Test
+    void workerNumDefaultsToThreeQuartersOfTheCores() {
+        assertThat(ServerConfig.defaultWorkerNum(1)).isEqualTo(1);
+        assertThat(ServerConfig.defaultWorkerNum(2)).as("a 2-core box: one loop").isEqualTo(1);
+        assertThat(ServerConfig.defaultWorkerNum(4)).isEqualTo(3);
+        assertThat(ServerConfig.defaultWorkerNum(8)).isEqualTo(6);
+        assertThat(ServerConfig.defaultWorkerNum(64)).isEqualTo(48);
+        assertThat(ServerConfig.builder().build().workerNum())
+                .isEqualTo(ServerConfig.defaultWorkerNum(Runtime.getRuntime().availableProcessors()));
+        assertThat(ServerConfig.builder().workerNum(2).build().workerNum()).as("a set value is kept").isEqualTo(2);
+    }
+
     @Test
     void swooleDefaultsWhenOnlyOneHeartbeatKeyIsGiven() {
         ServerConfig onlyInterval = ServerConfig.fromMap(Map.of("heartbeat_check_interval", 5));

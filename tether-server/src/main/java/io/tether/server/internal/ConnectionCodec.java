@@ -41,7 +41,8 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     private final ServerConnection conn;
     private final int maxLength;
     private Framing mode;
-    private LineSplitter lines;
+    /** Readable bytes of an unfinished line already searched for its newline ({@link LineSplitter}). */
+    private int scanned;
     private boolean preambleChecked;
     private boolean failed;
 
@@ -49,9 +50,6 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         this.conn = conn;
         this.mode = mode;
         this.maxLength = maxLength;
-        if (mode == Framing.LINE) {
-            lines = new LineSplitter(maxLength);
-        }
     }
 
     // ------------------------------------------------------------------ inbound
@@ -88,18 +86,17 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         try {
             if (mode == Framing.AUTO) {
                 mode = in.getByte(in.readerIndex()) == FrameCodec.PREAMBLE[0] ? Framing.FRAME : Framing.LINE;
-                if (mode == Framing.LINE) {
-                    lines = new LineSplitter(maxLength);
-                }
                 conn.ctx.dispatch.detected(conn, mode); // may close it: a socket refused at accept is answered now
             }
             if (mode == Framing.LINE) {
                 while (!conn.isClosing()) {
                     int start = in.readerIndex();
-                    int length = lines.next(in);
+                    int length = LineSplitter.next(in, scanned, maxLength);
                     if (length < 0) {
+                        scanned = in.readableBytes();
                         break;
                     }
+                    scanned = 0;
                     progressed = true;
                     conn.ctx.dispatch.onLine(conn, in, start, length);
                 }
@@ -208,7 +205,8 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         decode(ctx, in, out);
         if (mode == Framing.LINE && !failed && !conn.isClosing() && in.isReadable()) {
             int start = in.readerIndex();
-            conn.ctx.dispatch.onLine(conn, in, start, lines.rest(in));
+            scanned = 0;
+            conn.ctx.dispatch.onLine(conn, in, start, LineSplitter.rest(in, maxLength));
         }
     }
 

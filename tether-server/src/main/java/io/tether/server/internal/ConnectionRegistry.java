@@ -1,12 +1,13 @@
 package io.tether.server.internal;
 
+import io.netty.util.collection.LongObjectHashMap;
 import io.tether.core.close.CloseReason;
 import io.tether.server.Framing;
 import io.tether.server.ServerConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * connection's deadline-wheel entry, never admitted. What such waits can cost is bounded: at most
  * {@link #REFUSAL_WAITS_PER_SECOND} refused sockets a second may wait (so at most twice that at
  * once); past it a refused socket is closed at once, unanswered.
+ *
+ * <p>The open connections are kept by id in Netty's primitive {@link LongObjectHashMap}: two arrays
+ * (a {@code long} key and a reference per slot), no node and no boxed {@code Long} per connection
+ * (56 B each in a {@code ConcurrentHashMap}). Opens and closes come from every event loop and
+ * look-ups from any thread, so it is locked on itself; each hold is a few array accesses. It is
+ * rebuilt smaller once it holds an eighth of its peak, so the slots of connections long closed are
+ * not held for the life of the server.
  */
 final class ConnectionRegistry {
     private static final Logger log = LoggerFactory.getLogger("io.tether.server");
@@ -40,7 +48,16 @@ final class ConnectionRegistry {
     private final AddressLimits addresses;
     /** Refused sockets that may wait for their first byte; locked on itself. */
     private final TokenBucket refusalWaits;
-    private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
+    /** Slots filled at most three quarters: 12 B a slot, so 16 to 32 B a connection. */
+    private static final float LOAD_FACTOR = 0.75f;
+    private static final int MIN_CAPACITY = 64;
+    /** Open connections by id; guarded by {@link #lock}. */
+    private LongObjectHashMap<ServerConnection> connections = new LongObjectHashMap<>(MIN_CAPACITY, LOAD_FACTOR);
+    private final Object lock = new Object();
+    /** Most connections held since the map was last built: it is rebuilt smaller at an eighth of this. */
+    private int peak;
+    /** connections.size(), readable without the lock. */
+    private volatile int size;
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicInteger admitted = new AtomicInteger();
     /** Refusals are logged at most once a second, with a count of the others. */
@@ -73,7 +90,11 @@ final class ConnectionRegistry {
         }
         c.admitted = true;
         c.ready = Outbound.readyAtOnce(c.framing);
-        connections.put(c.id, c);
+        synchronized (lock) {
+            connections.put(c.id, c);
+            size = connections.size();
+            peak = Math.max(peak, size);
+        }
         ctx.liveness.start(c);
         ctx.events.connect(c);
         if (c.ready && ctx.sessions != null) {
@@ -141,21 +162,55 @@ final class ConnectionRegistry {
 
     /** Its close events have fired: forget it. */
     void remove(ServerConnection c) {
-        if (connections.remove(c.id) != null && connections.isEmpty()) {
+        boolean last;
+        synchronized (lock) {
+            if (connections.remove(c.id) == null) {
+                return;
+            }
+            int n = connections.size();
+            size = n;
+            last = n == 0;
+            if (n < peak / 8 && peak > MIN_CAPACITY) {
+                shrink(n);
+            }
+        }
+        if (last) {
             fireEmpty();
         }
     }
 
-    ServerConnection get(long id) {
-        return connections.get(id);
+    /** Under the lock: a map sized for what is left, so the table of a past peak goes to the GC. */
+    private void shrink(int n) {
+        LongObjectHashMap<ServerConnection> smaller = new LongObjectHashMap<>(Math.max(MIN_CAPACITY, 2 * n), LOAD_FACTOR);
+        for (ServerConnection open : connections.values()) {
+            smaller.put(open.id, open);
+        }
+        connections = smaller;
+        peak = n;
     }
 
-    Iterable<ServerConnection> all() {
-        return connections.values();
+    ServerConnection get(long id) {
+        synchronized (lock) {
+            return connections.get(id);
+        }
+    }
+
+    /** The open connections, a snapshot. */
+    List<ServerConnection> all() {
+        synchronized (lock) {
+            return new ArrayList<>(connections.values());
+        }
     }
 
     int size() {
-        return connections.size();
+        return size;
+    }
+
+    /** The map itself, for tests that weigh it; read it only where no connection opens or closes. */
+    Object table() {
+        synchronized (lock) {
+            return connections;
+        }
     }
 
     /** New connections are refused from now on. */
@@ -166,7 +221,7 @@ final class ConnectionRegistry {
     /** Runs {@code r} once no connection is left (at once if none is). */
     void whenEmpty(Runnable r) {
         onEmpty = r;
-        if (connections.isEmpty()) {
+        if (size == 0) {
             fireEmpty();
         }
     }

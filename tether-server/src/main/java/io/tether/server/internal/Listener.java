@@ -79,8 +79,8 @@ public final class Listener {
             throw new IllegalStateException("cannot listen on " + where + ": " + bindProblem(e), e);
         }
         Listener listener = new Listener(boss, workers, channel);
-        lifecycle.info("tether listening on {} ({}, {} event loops, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
-                hostPort(listener.localAddress()), transport.name(), config.workerNum(), config.framing().name().toLowerCase(Locale.ROOT),
+        lifecycle.info("tether listening on {} ({}, {} event loop{}, framing {}, heartbeat_idle_time {}, keepalive {}, tcp_user_timeout {})",
+                hostPort(listener.localAddress()), transport.name(), config.workerNum(), config.workerNum() == 1 ? "" : "s", config.framing().name().toLowerCase(Locale.ROOT),
                 fmt(config.heartbeatIdleTime()), config.openTcpKeepalive()
                         ? fmt(config.tcpKeepIdle()) + "/" + fmt(config.tcpKeepInterval()) + "/" + config.tcpKeepCount() : "off",
                 fmt(config.tcpUserTimeout()));

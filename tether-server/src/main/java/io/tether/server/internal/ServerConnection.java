@@ -53,8 +53,8 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     final long id;
     final Channel channel;
     final ServerContext ctx;
+    /** On the server's ticker; wall-clock times are derived from it when asked for ({@link #info()}). */
     final long connectNanos;
-    private final long connectWallMillis;
     @SuppressWarnings("unused") private long lastReadNanos;
     @SuppressWarnings("unused") private long lastSendNanos;
     @SuppressWarnings("unused") private long bytesIn;
@@ -76,7 +76,7 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
     Outbound.HeldSends held;
     /**
      * Server ping outstanding since, or 0; and the last ping's id (Liveness). An int is ids enough
-     * (2^31 pings, then they wrap), and leaves room for partialSinceMillis within the same 160 B.
+     * (2^31 pings, then they wrap), and leaves room for partialSinceMillis without growing the object.
      */
     long pingSentAt;
     int pingSeq;
@@ -128,7 +128,6 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
         this.ctx = ctx;
         this.framing = framing;
         this.connectNanos = ctx.ticker.nanoTime();
-        this.connectWallMillis = System.currentTimeMillis();
         this.lastReadNanos = connectNanos;
         this.pingTat = connectNanos; // a full allowance
         this.lastSendNanos = connectNanos;
@@ -171,18 +170,20 @@ public final class ServerConnection extends DeadlineWheel.Entry implements Sessi
         return framing;
     }
 
+    /**
+     * Times are kept on the ticker only and put on the wall clock here, as "that long before now":
+     * no wall-clock field per connection (8 B), and a wall clock stepped since the connect does not
+     * make them disagree with the durations.
+     */
     @Override
     public ConnectionInfo info() {
+        Instant wallNow = Instant.now();
         long now = ctx.ticker.nanoTime();
         long lastRead = lastReadNanos();
         long lastSend = (long) LAST_SEND.getOpaque(this);
         return new ConnectionInfo(id, (InetSocketAddress) channel.remoteAddress(), (InetSocketAddress) channel.localAddress(),
-                framing, Instant.ofEpochMilli(connectWallMillis), wall(lastRead), wall(lastSend),
+                framing, wallNow.minusNanos(now - connectNanos), wallNow.minusNanos(now - lastRead), wallNow.minusNanos(now - lastSend),
                 (long) BYTES_IN.getOpaque(this), (long) BYTES_OUT.getOpaque(this), Duration.ofNanos(now - lastRead));
-    }
-
-    private Instant wall(long nanos) {
-        return Instant.ofEpochMilli(connectWallMillis).plusNanos(nanos - connectNanos);
     }
 
     @Override

@@ -74,9 +74,7 @@ public final class ServerContext {
 
     /** The open connections, a snapshot. */
     public List<ServerConnection> connections() {
-        List<ServerConnection> all = new ArrayList<>(registry.size());
-        registry.all().forEach(all::add);
-        return all;
+        return registry.all();
     }
 
     public int connectionCount() {

@@ -16,7 +16,10 @@ import io.tether.server.Framing;
 @ChannelHandler.Sharable
 public final class ServerInitializer extends ChannelInitializer<Channel> {
     private final ServerContext ctx;
-    /** Shared by every channel: an allocator object per channel is 32 B for nothing. */
+    /**
+     * Shared by every channel, and so is each event loop's handle ({@link LoopRecvByteBufAllocator}):
+     * no receive state per connection.
+     */
     private final RecvByteBufAllocator recvAllocator;
     /** buffer_low_watermark / buffer_high_watermark, one object for every channel. */
     private final WriteBufferWaterMark waterMark;
@@ -33,8 +36,8 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
         this.tls = tls;
         int max = ctx.config.packageMaxLength();
         // In raw mode a message is one read, so capping the read size is what enforces package_max_length.
-        this.recvAllocator = ctx.config.framing() == Framing.RAW && max < 65536
-                ? new FixedRecvByteBufAllocator(max) : new AdaptiveRecvByteBufAllocator();
+        this.recvAllocator = new LoopRecvByteBufAllocator(ctx.config.framing() == Framing.RAW && max < 65536
+                ? new FixedRecvByteBufAllocator(max) : new AdaptiveRecvByteBufAllocator());
         this.waterMark = new WriteBufferWaterMark(ctx.config.bufferLowWatermark(), ctx.config.bufferHighWatermark());
     }
 
