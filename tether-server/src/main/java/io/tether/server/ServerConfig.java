@@ -3,8 +3,6 @@ package io.tether.server;
 import io.tether.core.config.ConfigException;
 import io.tether.core.config.Settings;
 import io.tether.core.config.Values;
-import io.tether.core.tls.PemFiles;
-import io.tether.core.tls.TlsEngines;
 import io.tether.core.transport.TlsEngine;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,37 +76,7 @@ public final class ServerConfig {
                     + ") must be shorter than heartbeat_idle_time (" + Values.format(idle)
                     + "), or the idle deadline closes connections before they are pinged");
         }
-        checkTls(v);
-    }
-
-    /**
-     * The TLS keys fit together and their files are what they claim: a wrong one refuses to start,
-     * naming the key, the file and the fault (docs/TLS.md), not the first client's handshake.
-     */
-    private static void checkTls(Builder v) {
-        if (v.sslCertFile == null) {
-            if (v.sslKeyFile != null || v.sslClientCertFile != null) {
-                throw new ConfigException((v.sslKeyFile != null ? "ssl_key_file" : "ssl_client_cert_file")
-                        + " is set but ssl_cert_file is not: TLS needs the server's certificate too");
-            }
-            if (v.sslVerifyPeer) {
-                throw new ConfigException("ssl_verify_peer is on but ssl_cert_file is not set: client certificates are checked during"
-                        + " a TLS handshake, and TLS needs the server's certificate (ssl_cert_file, ssl_key_file)");
-            }
-            return;
-        }
-        if (v.sslKeyFile == null) {
-            throw new ConfigException("ssl_cert_file is set but ssl_key_file is not: TLS needs the certificate's private key");
-        }
-        if (v.sslClientCertFile != null && !v.sslVerifyPeer) {
-            throw new ConfigException("ssl_client_cert_file is set but ssl_verify_peer is off: turn ssl_verify_peer on to"
-                    + " require client certificates, or drop ssl_client_cert_file");
-        }
-        PemFiles.identity("ssl_cert_file", v.sslCertFile, "ssl_key_file", v.sslKeyFile);
-        if (v.sslClientCertFile != null) {
-            PemFiles.certificates("ssl_client_cert_file", v.sslClientCertFile);
-        }
-        TlsEngines.provider("ssl_engine", v.sslEngine);
+        TlsKeys.check(v.sslCertFile, v.sslKeyFile, v.sslVerifyPeer, v.sslClientCertFile, v.sslEngine);
     }
 
     public static Builder builder() {
@@ -208,7 +176,7 @@ public final class ServerConfig {
 
     @Override
     public String toString() {
-        return "ServerConfig{" + v.host + ":" + v.port + ", worker_num=" + v.workerNum + ", v.framing=" + v.framing.name().toLowerCase(Locale.ROOT)
+        return "ServerConfig{" + v.host + ":" + v.port + ", worker_num=" + v.workerNum + ", framing=" + v.framing.name().toLowerCase(Locale.ROOT)
                 + ", max_connection=" + v.maxConnection + (v.maxConnectionPerIp > 0 ? "/" + v.maxConnectionPerIp + " per ip" : "")
                 + (v.connectRatePerIp > 0 ? ", connect_rate_per_ip=" + v.connectRatePerIp + "/s burst " + connectBurstPerIp() : "")
                 + ", handshake_timeout=" + Values.format(v.handshakeTimeout) + ", package_timeout=" + Values.format(v.packageTimeout)
