@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
  * admin endpoint ({@code tether server --admin-port PORT}, docs/METRICS.md).
  */
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Print a running server's summary from its admin endpoint (tether server --admin-port PORT):",
-                "connections, closes by reason, pings, lateness, round trips, sessions, health."})
+        description = {"Print a running server's summary from its admin endpoint (tether server --admin-port PORT).",
+                "It shows connections, closes by reason, pings, lateness, round trips, sessions and health."})
 final class StatusCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "HOST:PORT", description = "The admin endpoint, e.g. 127.0.0.1:9502.")
