@@ -1,0 +1,88 @@
+package io.tether.cluster.internal;
+
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.tether.server.session.Sessions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster-wide sends. A send is one script call that publishes the message to the channel of
+ * each node holding the target (user, group, or every node); each node delivers what arrives on
+ * its channel to its local sessions. One command connection and one subscription per node keep
+ * the order of a sender's messages to a user. Delivery is at most once (Redis pub/sub):
+ * docs/CLUSTER.md, "Routing".
+ *
+ * <p>Wire form of a routed message: kind byte ({@code u}, {@code g}, {@code a}), target, {@code '\n'}, payload.
+ */
+public final class Router {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.cluster");
+
+    private final RedisLink link;
+    private final Keys keys;
+    private final String node;
+    private final Sessions local;
+
+    public Router(RedisLink link, String keyPrefix, String node, Sessions local) {
+        this.link = link;
+        this.keys = new Keys(keyPrefix);
+        this.node = node;
+        this.local = local;
+    }
+
+    /** Subscribes this node's channel; messages are delivered on Lettuce's thread (a local send never blocks). */
+    public void start() {
+        link.pubsub().addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, byte[] message) {
+                deliver(message);
+            }
+        });
+        link.pubsub().sync().subscribe(keys.channel(node));
+    }
+
+    /** Returns the number of nodes the message was published to. */
+    public CompletableFuture<Long> send(char kind, String target, byte[] payload) {
+        if (!link.connected()) {
+            throw link.unreachable(new RedisException("not connected"));
+        }
+        byte[] t = Scripts.b(target);
+        byte[] msg = new byte[1 + t.length + 1 + payload.length];
+        msg[0] = (byte) kind;
+        System.arraycopy(t, 0, msg, 1, t.length);
+        msg[1 + t.length] = '\n';
+        System.arraycopy(payload, 0, msg, t.length + 2, payload.length);
+        try {
+            return Scripts.SEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+                    List.of(Scripts.b(String.valueOf(kind)), t, msg));
+        } catch (RedisException e) {
+            throw link.unreachable(e);
+        }
+    }
+
+    private void deliver(byte[] msg) {
+        int nl = -1;
+        for (int i = 1; i < msg.length; i++) {
+            if (msg[i] == '\n') {
+                nl = i;
+                break;
+            }
+        }
+        if (msg.length < 2 || nl < 0) {
+            log.warn("dropping a malformed routed message of {} bytes", msg.length);
+            return;
+        }
+        String target = new String(msg, 1, nl - 1, java.nio.charset.StandardCharsets.UTF_8);
+        byte[] payload = Arrays.copyOfRange(msg, nl + 1, msg.length);
+        switch (msg[0]) {
+            case 'u' -> local.sendToUser(target, payload);
+            case 'g' -> local.sendToGroup(target, payload);
+            case 'a' -> local.broadcast(payload);
+            default -> log.warn("dropping a routed message of unknown kind {}", msg[0]);
+        }
+    }
+}
