@@ -7,6 +7,8 @@ import io.tether.server.session.PresenceListener;
 import io.tether.server.session.Session;
 import io.tether.server.session.SessionEnd;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,10 +57,12 @@ public final class NodeAgent implements PresenceListener {
     private final LongSupplier nanoClock;
     /** Bound sessions of this node by id: the truth Redis is made equal to. */
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
-    /** End reasons not yet written (Redis was unreachable), for the register script. */
-    private final Map<String, String> pendingEnds = new ConcurrentHashMap<>();
 
     // tether-cluster thread only
+    /** Sessions whose online Redis has (so an offline is owed for each). */
+    private final Set<String> announced = new HashSet<>();
+    /** Announced sessions that ended while Redis was unreachable: "user\nreason", for the register script. */
+    private final Map<String, String> pendingEnds = new HashMap<>();
     private boolean dirty = true;
     private boolean fresh = true;
     private long lastOkNanos;
@@ -90,7 +94,7 @@ public final class NodeAgent implements PresenceListener {
             throw link.unreachable(new RedisException("the first registration failed"));
         }
         long tick = Math.max(1, leaseMs / 3);
-        thread.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::safeTick, tick, tick, TimeUnit.MILLISECONDS);
     }
 
     /** The number of bound sessions this node holds. */
@@ -125,11 +129,9 @@ public final class NodeAgent implements PresenceListener {
         if (tracked.remove(sid) == null) {
             return;
         }
+        String user = session.userId();
         String reason = end.reason().text();
-        if (pendingEnds.size() < MAX_PENDING_ENDS) {
-            pendingEnds.put(sid, reason);
-        }
-        execute(() -> writeOffline(sid, reason));
+        execute(() -> writeOffline(sid, user, reason));
     }
 
     private void track(Session s) {
@@ -169,22 +171,31 @@ public final class NodeAgent implements PresenceListener {
                     List.of(Scripts.b(node), Scripts.b(ttlMs), Scripts.b(STREAM_MAXLEN), Scripts.b(sid), Scripts.b(t.record())));
             if (r == 0) {
                 tick(); // no lease: find out why before writing anything else
+            } else {
+                announced.add(sid);
             }
         } catch (RedisException e) {
             failed(e);
         }
     }
 
-    private void writeOffline(String sid, String reason) {
-        if (dirty) {
-            return; // kept in pendingEnds for the register script
+    private void writeOffline(String sid, String user, String reason) {
+        if (!announced.contains(sid)) {
+            return; // never announced online (it ended before its record was written): no offline is owed
         }
-        try {
-            Scripts.OFFLINE.run(link.sync(), keys, ScriptOutputType.INTEGER,
-                    List.of(Scripts.b(node), Scripts.b(STREAM_MAXLEN), Scripts.b(sid), Scripts.b(reason)));
-            pendingEnds.remove(sid);
-        } catch (RedisException e) {
-            failed(e);
+        if (!dirty) {
+            try {
+                Scripts.OFFLINE.run(link.sync(), keys, ScriptOutputType.INTEGER,
+                        List.of(Scripts.b(node), Scripts.b(STREAM_MAXLEN), Scripts.b(sid), Scripts.b(reason)));
+                announced.remove(sid);
+                return;
+            } catch (RedisException e) {
+                failed(e);
+            }
+        }
+        announced.remove(sid);
+        if (pendingEnds.size() < MAX_PENDING_ENDS) {
+            pendingEnds.put(sid, user + "\n" + reason); // the register script announces it when Redis is back
         }
     }
 
@@ -197,6 +208,16 @@ public final class NodeAgent implements PresenceListener {
     }
 
     // ------------------------------------------------------------------ lease
+
+    /** A periodic task that throws is never run again: nothing may escape a tick. */
+    private void safeTick() {
+        try {
+            tick();
+        } catch (RuntimeException | Error e) {
+            log.error("cluster node {}: lease tick failed; the next tick tries again", node, e);
+            dirty = true;
+        }
+    }
 
     /** One lease tick: register or refresh, then claim dead nodes. */
     void tick() {
@@ -246,33 +267,36 @@ public final class NodeAgent implements PresenceListener {
             return false;
         }
         List<byte[]> args = new ArrayList<>();
-        List<String> reasonsSent = new ArrayList<>(pendingEnds.keySet());
+        Map<String, String> ends = Map.copyOf(pendingEnds);
         Map<String, Tracked> snapshot = Map.copyOf(tracked);
         args.add(Scripts.b(node));
         args.add(Scripts.b(leaseMs));
         args.add(Scripts.b(ttlMs));
         args.add(Scripts.b(STREAM_MAXLEN));
         args.add(Scripts.b(fresh ? "1" : "0"));
-        args.add(Scripts.b("ended while Redis was unreachable"));
+        // Records Redis holds that this node does not: a previous process under the same node id
+        // (fresh), or sessions whose end was not written while Redis was unreachable.
+        args.add(Scripts.b(fresh ? "node restarted" : "ended while Redis was unreachable"));
         args.add(Scripts.b(snapshot.size()));
         snapshot.forEach((sid, t) -> {
             args.add(Scripts.b(sid));
             args.add(Scripts.b(t.record()));
         });
-        for (String sid : reasonsSent) {
-            String reason = pendingEnds.get(sid);
-            if (reason != null) {
-                args.add(Scripts.b(sid));
-                args.add(Scripts.b(reason));
-            }
-        }
+        ends.forEach((sid, userAndReason) -> {
+            int nl = userAndReason.indexOf('\n');
+            args.add(Scripts.b(sid));
+            args.add(Scripts.b(userAndReason.substring(0, nl)));
+            args.add(Scripts.b(userAndReason.substring(nl + 1)));
+        });
         Object r = Scripts.REGISTER.run(link.sync(), keys, ScriptOutputType.MULTI, args);
         if (r instanceof Long l && l == -1) {
             fence("another node declared it dead");
             return false;
         }
         List<?> counts = (List<?>) r;
-        reasonsSent.forEach(pendingEnds::remove);
+        ends.keySet().forEach(pendingEnds::remove);
+        announced.clear();
+        announced.addAll(snapshot.keySet());
         if (!fresh || !counts.get(0).equals(0L) || !counts.get(1).equals(0L)) {
             log.info("cluster node {} registered with {} sessions ({} announced online, {} offline)", node,
                     snapshot.size(), counts.get(0), counts.get(1));
@@ -294,6 +318,7 @@ public final class NodeAgent implements PresenceListener {
                 node, why, held.size());
         tracked.clear();
         pendingEnds.clear();
+        announced.clear();
         for (Tracked t : held) {
             t.session().close();
         }

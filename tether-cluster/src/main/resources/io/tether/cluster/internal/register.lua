@@ -1,7 +1,9 @@
 -- (Re)registers the node with exactly the sessions it holds: a start, a return after an outage, or
 -- after Redis lost its data. Records Redis has and the node no longer holds get their offline (with
--- the reason the node kept, else ARGV default reason); sessions Redis lacks get their online.
--- ARGV: prefix, node, lease, ttl, maxlen, fresh, default reason, n, (sid, record) x n, (sid, reason)...
+-- the reason the node kept, else ARGV default reason); sessions Redis lacks get their online. An
+-- ended session the node had announced whose record Redis lost gets its offline too: every online
+-- announced gets one offline.
+-- ARGV: prefix, node, lease, ttl, maxlen, fresh, default reason, n, (sid, record) x n, (sid, user, reason)...
 -- fresh = '1' starts over after a tombstone (the node closed what it held); else a tombstone
 -- refuses: returns -1. Returns {onlines, offlines}.
 local node, lease, ttl, maxlen, fresh, dflt = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7]
@@ -24,9 +26,9 @@ for _ = 1, n do
   i = i + 2
 end
 local reasons = {}
-while i < #ARGV do
-  reasons[ARGV[i]] = ARGV[i + 1]
-  i = i + 2
+while i + 2 <= #ARGV do
+  reasons[ARGV[i]] = {ARGV[i + 1], ARGV[i + 2]}
+  i = i + 3
 end
 local offs, ons = 0, 0
 local recs = redis.call('HGETALL', S)
@@ -35,7 +37,13 @@ for j = 1, #recs, 2 do
   have[recs[j]] = true
   if not want[recs[j]] then
     local user = parse(recs[j + 1])
-    event(maxlen, 'offline', node, recs[j], user, reasons[recs[j]] or dflt)
+    event(maxlen, 'offline', node, recs[j], user, reasons[recs[j]] and reasons[recs[j]][2] or dflt)
+    offs = offs + 1
+  end
+end
+for sid, ur in pairs(reasons) do
+  if not have[sid] and not want[sid] then
+    event(maxlen, 'offline', node, sid, ur[1], ur[2])
     offs = offs + 1
   end
 end

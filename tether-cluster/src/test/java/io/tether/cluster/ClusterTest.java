@@ -1,0 +1,153 @@
+package io.tether.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.tether.cluster.fixture.LineClient;
+import io.tether.cluster.fixture.RedisServer;
+import io.tether.testkit.Requires;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes in this JVM on a real redis-server: cluster-wide presence and its events, routing in
+ * order, a clean leave, and a Redis outage shorter than the lease. (Deaths of a node for real are
+ * in {@link NodeDeathIT}, with nodes in their own JVMs.)
+ */
+@Requires(binaries = "redis-server")
+class ClusterTest {
+    private static final Duration LEASE = Duration.ofMillis(3000);
+    private RedisServer redis;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void startRedis() {
+        redis = RedisServer.start(0);
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        redis.close();
+    }
+
+    private ClusterNodeMain node(String id, EventLog log) {
+        ClusterNodeMain n = new ClusterNodeMain(redis.uri(), id, LEASE);
+        n.cluster.addListener(log);
+        open.add(n);
+        return n;
+    }
+
+    private LineClient login(ClusterNodeMain n, String user, String... groups) {
+        LineClient c = new LineClient(user, n.port());
+        open.add(c);
+        c.send("login " + user);
+        for (String g : groups) {
+            c.send("join " + g);
+        }
+        await().until(() -> c.with("joined").size() == groups.length && c.with("ok").size() == 1);
+        return c;
+    }
+
+    @Test
+    void presenceAndRoutingReachEveryNodeInOrder() {
+        EventLog logA = new EventLog();
+        EventLog logB = new EventLog();
+        ClusterNodeMain a = node("A", logA);
+        ClusterNodeMain b = node("B", logB);
+        LineClient alice = login(a, "alice", "red");
+        LineClient bob = login(b, "bob", "red", "blue");
+
+        await().until(() -> a.cluster.isOnline("alice") && a.cluster.isOnline("bob"));
+        assertThat(b.cluster.nodesOf("alice")).isEqualTo(Map.of("A", 1L));
+        assertThat(a.cluster.nodesOf("bob")).isEqualTo(Map.of("B", 1L));
+        assertThat(a.cluster.isOnline("carol")).isFalse();
+        assertThat(a.cluster.userCount()).isEqualTo(2);
+        assertThat(b.cluster.sessionCount()).isEqualTo(2);
+        assertThat(a.cluster.members("red")).extracting(ClusterMember::userId).containsExactlyInAnyOrder("alice", "bob");
+        assertThat(a.cluster.members("blue")).extracting(ClusterMember::node).containsExactly("B");
+        assertThat(a.cluster.nodes()).extracting(NodeStatus::node).containsExactlyInAnyOrder("A", "B");
+        assertThat(a.cluster.nodes()).allSatisfy(s -> assertThat(s.leaseLeftMillis()).isPositive());
+        for (EventLog log : List.of(logA, logB)) {
+            await().until(() -> log.count("online") == 2);
+            assertThat(log.events).contains("online A s1 alice", "online B s1 bob");
+        }
+
+        // 200 messages from A to bob on B, then group and broadcast, interleaved from both nodes.
+        IntStream.range(0, 200).forEach(i -> a.cluster.sendToUser("bob", "m" + i));
+        a.cluster.sendToGroup("red", "g-from-A");
+        b.cluster.sendToGroup("red", "g-from-B");
+        b.cluster.broadcast("all-from-B");
+        List<String> expected = IntStream.range(0, 200).mapToObj(i -> "m" + i).toList();
+        await().until(() -> bob.with("m").size() == 200 && bob.with("all").size() == 1);
+        assertThat(bob.with("m")).containsExactlyElementsOf(expected);
+        await().until(() -> alice.with("g-").size() == 2 && alice.with("all").size() == 1);
+        assertThat(alice.with("g-")).containsExactlyInAnyOrder("g-from-A", "g-from-B");
+        assertThat(bob.with("g-")).containsExactlyInAnyOrder("g-from-A", "g-from-B");
+        assertThat(alice.with("m")).isEmpty();
+
+        // alice leaves: one offline, seen on both nodes; presence follows.
+        alice.close();
+        for (EventLog log : List.of(logA, logB)) {
+            await().until(() -> log.count("offline") == 1);
+            assertThat(log.of("alice")).containsExactly("online A s1 alice", "offline A s1 alice lost");
+        }
+        await().until(() -> !b.cluster.isOnline("alice"));
+        assertThat(b.cluster.members("red")).extracting(ClusterMember::userId).containsExactly("bob");
+
+        // B leaves the cluster cleanly: bob's offline is 'shutdown' (the server ended the session first).
+        open.remove(b);
+        b.close();
+        await().until(() -> logA.count("offline") == 2);
+        assertThat(logA.of("bob")).containsExactly("online B s1 bob", "offline B s1 bob shutdown");
+        assertThat(a.cluster.nodes()).extracting(NodeStatus::node).containsExactly("A");
+        assertThat(redis.command("EXISTS {tether}:s:B")).isEqualTo(":0");
+    }
+
+    @Test
+    void redisOutageShorterThanTheLeaseCausesNoOfflineAndNodesReRegister() {
+        EventLog logA = new EventLog();
+        EventLog logB = new EventLog();
+        ClusterNodeMain a = node("A", logA);
+        ClusterNodeMain b = node("B", logB);
+        LineClient alice = login(a, "alice");
+        LineClient bob = login(b, "bob");
+        await().until(() -> a.cluster.isOnline("alice") && a.cluster.isOnline("bob"));
+
+        redis.stopProcess(); // an empty Redis comes back: no persistence
+        long down = System.nanoTime();
+        await().until(() -> !a.cluster.redisReachable());
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> a.cluster.sendToUser("bob", "x")).isInstanceOf(ClusterUnavailableException.class)
+                .hasMessageContaining("Redis unreachable at " + redis.uri());
+        assertThatThrownBy(() -> b.cluster.isOnline("alice")).isInstanceOf(ClusterUnavailableException.class);
+        // fail fast: no queueing, no timeout wait (bound 500 ms for both calls on a loaded machine)
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(500));
+        // local sessions keep working
+        assertThat(a.server.sessions().sendToUser("alice", "local")).isEqualTo(1);
+        await().until(() -> alice.with("local").size() == 1);
+
+        redis.startProcess();
+        assertThat(Duration.ofNanos(System.nanoTime() - down)).isLessThan(LEASE);
+        // Both nodes re-register what they hold
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.cluster.redisReachable() && b.cluster.redisReachable()
+                && a.cluster.isOnline("alice") && a.cluster.isOnline("bob"));
+        assertThat(a.cluster.nodes()).extracting(NodeStatus::node).containsExactlyInAnyOrder("A", "B");
+        a.cluster.sendToUser("bob", "after");
+        await().until(() -> bob.with("after").size() == 1);
+        // a lease and a tick later still no offline anywhere
+        await().pollDelay(LEASE.plus(LEASE.dividedBy(3))).atMost(LEASE.multipliedBy(3)).until(() -> true);
+        assertThat(logA.count("offline")).isZero();
+        assertThat(logB.count("offline")).isZero();
+        assertThat(a.cluster.userCount()).isEqualTo(2);
+    }
+}
