@@ -150,4 +150,40 @@ class ClusterTest {
         assertThat(logB.count("offline")).isZero();
         assertThat(a.cluster.userCount()).isEqualTo(2);
     }
+
+    /**
+     * Redis down (and restarted empty) for longer than the lease: nobody is declared dead (no node
+     * could refresh, so none may claim), each node registers again what it holds (its sessions are
+     * announced online again: the stream that had them is gone), and a session that ended during
+     * the outage gets its one offline, with its own reason, when Redis is back.
+     */
+    @Test
+    void redisOutageLongerThanTheLeaseReRegistersAndOwesEachEndedSessionOneOffline() {
+        EventLog logA = new EventLog();
+        EventLog logB = new EventLog();
+        ClusterNodeMain a = node("A", logA);
+        ClusterNodeMain b = node("B", logB);
+        login(a, "alice");
+        LineClient bob = login(b, "bob");
+        await().until(() -> logA.count("online") == 2 && logB.count("online") == 2);
+
+        redis.stopProcess();
+        bob.close();
+        await().until(() -> b.server.sessions().count() == 0);
+        // the outage lasts longer than a lease and a tick (the premise of this test)
+        await().pollDelay(LEASE.plus(LEASE.dividedBy(3))).atMost(LEASE.multipliedBy(2)).until(() -> true);
+        redis.startProcess();
+
+        for (EventLog log : List.of(logA, logB)) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> log.count("offline") == 1 && log.count("online") == 3);
+            assertThat(log.of("bob")).containsExactly("online B s1 bob", "offline B s1 bob lost");
+            assertThat(log.of("alice")).containsExactly("online A s1 alice", "online A s1 alice");
+        }
+        assertThat(a.cluster.nodes()).extracting(NodeStatus::node).containsExactlyInAnyOrder("A", "B");
+        assertThat(b.cluster.nodesOf("alice")).isEqualTo(Map.of("A", 1L));
+        assertThat(b.cluster.isOnline("bob")).isFalse();
+        await().pollDelay(LEASE.plus(LEASE.dividedBy(3))).atMost(LEASE.multipliedBy(3)).until(() -> true);
+        assertThat(logA.events).hasSize(4);
+        assertThat(logB.events).hasSize(4);
+    }
 }
