@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,8 +24,15 @@ public final class ClusterConfig {
     public static final String REDIS = "cluster_redis";
     public static final String NODE_ID = "cluster_node_id";
     public static final String LEASE_TIME = "cluster_lease_time";
-    /** Every key this class reads. */
-    public static final List<String> KEYS = List.of(REDIS, NODE_ID, LEASE_TIME);
+    /** Every key with its meaning, in the order docs list them (docs/CONFIG.md's cluster table is generated from it). */
+    public static final Map<String, String> KEY_DOCS = docs(
+            REDIS, "Redis that holds the cluster: `redis://host:port` (`rediss://` for TLS, `redis://password@host:port/db`), "
+                    + "or a comma list of Redis Cluster seed URIs. Setting it makes the server a cluster node "
+                    + "(docs/CLUSTER.md) and turns on open_sessions. Default: none, the server runs alone.",
+            NODE_ID, "This node's id, unique in the cluster; printable, no spaces or braces. A node restarted under the "
+                    + "same id ends what its previous process left (reason `node restarted`). Default: host-pid-random.",
+            LEASE_TIME, "A node whose lease is not refreshed for this long is declared dead by another node, and each of "
+                    + "its sessions goes offline once (`node lost`). Refreshed every third of it; 300ms to 10m. Default 10s.");
 
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
     static final Duration MIN_LEASE = Duration.ofMillis(300);
@@ -113,6 +122,14 @@ public final class ClusterConfig {
         }
         return host + "-" + ProcessHandle.current().pid() + "-"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
+    }
+
+    private static Map<String, String> docs(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     static String checkName(String key, String v) {
