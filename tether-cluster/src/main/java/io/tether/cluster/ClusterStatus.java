@@ -1,6 +1,7 @@
 package io.tether.cluster;
 
 import io.tether.cluster.internal.ClusterQueries;
+import io.tether.cluster.internal.EventReader;
 import io.tether.cluster.internal.RedisLink;
 import java.time.Duration;
 import java.util.List;
@@ -8,15 +9,33 @@ import java.util.Map;
 
 /**
  * A read-only view of a cluster from outside it ({@code tether cluster status}, tests, an admin
- * tool): the live nodes with their leases, presence look-ups. It holds no lease and is no node.
+ * tool): the live nodes with their leases, presence look-ups and events. It holds no lease and
+ * is no node.
  */
 public final class ClusterStatus implements AutoCloseable {
+    private final ClusterConfig config;
     private final RedisLink link;
     private final ClusterQueries queries;
+    private EventReader events;
 
     private ClusterStatus(ClusterConfig config) {
+        this.config = config;
         this.link = new RedisLink(config, Duration.ofSeconds(2), Duration.ofSeconds(1));
         this.queries = new ClusterQueries(link, config.keyPrefix());
+    }
+
+    /**
+     * Watches the cluster's presence events from now on (a {@code tether-cluster-events} thread),
+     * as a node's listeners see them.
+     */
+    public synchronized void addListener(ClusterPresenceListener listener) {
+        if (events == null) {
+            events = new EventReader(link, config.keyPrefix(), Duration.ofSeconds(1));
+            events.addListener(listener);
+            events.start();
+        } else {
+            events.addListener(listener);
+        }
     }
 
     /** Connects; {@code config.nodeId()} is not used. Throws {@link ClusterUnavailableException}. */
@@ -45,7 +64,10 @@ public final class ClusterStatus implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (events != null) {
+            events.close();
+        }
         link.close();
     }
 }
