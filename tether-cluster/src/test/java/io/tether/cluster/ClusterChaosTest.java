@@ -51,6 +51,8 @@ class ClusterChaosTest {
     /** user -> node it logged in on (users are never reused). */
     private final Map<String, String> homeOf = new ConcurrentHashMap<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
+    /** Clients whose node was killed (each counted once). */
+    private final java.util.Set<LineClient> orphaned = new java.util.HashSet<>();
 
     @AfterEach
     void stopAll() {
@@ -130,9 +132,16 @@ class ClusterChaosTest {
                 long delay = random.nextBoolean() ? 300 + random.nextInt(800) : LEASE.toMillis() * 2 + random.nextInt(1000);
                 restartAt.put(victim.id, System.nanoTime() + Duration.ofMillis(delay).toNanos());
                 actions.merge("kill", 1, Integer::sum);
+                // its clients come back through the load balancer, on the other nodes, as new sessions
+                List<NodeProcess> others = live();
+                List<LineClient> orphans = clients.stream().filter(c -> !c.isClosedByUs() && victim.id.equals(homeOf.get(c.user))
+                        && orphaned.add(c)).toList();
+                for (int i = 0; i < orphans.size(); i++) {
+                    newClient(others.get(i % others.size()));
+                }
             } else {
                 // a blip: a live client drops, a new one logs in on a random live node
-                List<LineClient> open = clients.stream().filter(c -> !c.closedByServer()).toList();
+                List<LineClient> open = clients.stream().filter(c -> !c.closedByServer() && !c.isClosedByUs()).toList();
                 if (!open.isEmpty()) {
                     LineClient c = open.get(random.nextInt(open.size()));
                     c.close();
@@ -167,7 +176,8 @@ class ClusterChaosTest {
         Map<String, List<String>> bySession = new HashMap<>();
         for (String e : events) {
             String[] p = e.split(" ");
-            bySession.computeIfAbsent(p[1] + "/" + p[2], k -> new ArrayList<>()).add(e);
+            // a node restarted under its id numbers its sessions from s1 again; users are never reused
+            bySession.computeIfAbsent(p[1] + "/" + p[2] + "/" + p[3], k -> new ArrayList<>()).add(e);
         }
         int onlines = 0;
         int offlines = 0;
