@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tether.cluster.fixture.LineClient;
-import io.tether.cluster.fixture.RedisServer;
 import io.tether.testkit.Requires;
+import io.tether.testkit.process.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.tether.cluster.fixture.LineClient;
 import io.tether.cluster.fixture.NodeProcess;
-import io.tether.cluster.fixture.RedisServer;
-import io.tether.cluster.fixture.TempDirs;
 import io.tether.testkit.Requires;
+import io.tether.testkit.process.RedisServer;
+import io.tether.testkit.process.TempDirs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
