@@ -50,9 +50,9 @@ public final class TetherCluster implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.agent = new NodeAgent(link, config, thread, System::nanoTime);
+        this.agent = new NodeAgent(link, config, server.config().sessionDuplicatePolicy(), thread, System::nanoTime);
         this.events = new EventReader(link, config.keyPrefix(), block);
-        this.router = new Router(link, config.keyPrefix(), config.nodeId(), server.sessions());
+        this.router = new Router(link, config.keyPrefix(), config.nodeId(), server.sessions(), agent::replacedElsewhere);
         this.queries = new ClusterQueries(link, config.keyPrefix());
     }
 

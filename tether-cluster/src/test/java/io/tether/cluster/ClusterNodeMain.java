@@ -26,9 +26,14 @@ public final class ClusterNodeMain implements AutoCloseable {
     public final TetherCluster cluster;
 
     public ClusterNodeMain(String redis, String nodeId, Duration lease) {
+        this(redis, nodeId, lease, ServerConfig.DuplicatePolicy.REPLACE);
+    }
+
+    public ClusterNodeMain(String redis, String nodeId, Duration lease, ServerConfig.DuplicatePolicy policy) {
         TetherServer[] ref = new TetherServer[1];
         server = TetherServer.builder()
-                .config(ServerConfig.builder().host("127.0.0.1").port(0).workerNum(1).framing(Framing.LINE).openSessions(true).build())
+                .config(ServerConfig.builder().host("127.0.0.1").port(0).workerNum(1).framing(Framing.LINE).openSessions(true)
+                        .sessionDuplicatePolicy(policy).build())
                 .handler(new ServerHandler() {
                     @Override
                     public void onReceive(Connection conn, Message m) {

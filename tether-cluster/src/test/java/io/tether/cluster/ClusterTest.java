@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tether.cluster.fixture.LineClient;
+import io.tether.server.ServerConfig;
 import io.tether.testkit.Requires;
 import io.tether.testkit.process.RedisServer;
 import java.time.Duration;
@@ -41,7 +42,11 @@ class ClusterTest {
     }
 
     private ClusterNodeMain node(String id, EventLog log) {
-        ClusterNodeMain n = new ClusterNodeMain(redis.uri(), id, LEASE);
+        return node(id, log, ServerConfig.DuplicatePolicy.REPLACE);
+    }
+
+    private ClusterNodeMain node(String id, EventLog log, ServerConfig.DuplicatePolicy policy) {
+        ClusterNodeMain n = new ClusterNodeMain(redis.uri(), id, LEASE, policy);
         n.cluster.addListener(log);
         open.add(n);
         return n;
@@ -151,6 +156,46 @@ class ClusterTest {
         assertThat(logA.count("offline")).isZero();
         assertThat(logB.count("offline")).isZero();
         assertThat(a.cluster.userCount()).isEqualTo(2);
+    }
+
+    /** session_duplicate_policy replace across nodes: a bind on B ends the user's older session on A. */
+    @Test
+    void replaceOnOneNodeEndsTheUsersSessionOnAnother() {
+        EventLog logA = new EventLog();
+        EventLog logB = new EventLog();
+        ClusterNodeMain a = node("A", logA);
+        ClusterNodeMain b = node("B", logB);
+        LineClient first = login(a, "alice");
+        await().until(() -> b.cluster.isOnline("alice"));
+        LineClient second = login(b, "alice");
+        await().until(first::closedByServer);
+        for (EventLog log : List.of(logA, logB)) {
+            await().until(() -> log.count("offline") == 1);
+            assertThat(log.of("alice")).containsExactly("online A s1 alice", "online B s1 alice", "offline A s1 alice replaced");
+        }
+        assertThat(a.cluster.nodesOf("alice")).isEqualTo(Map.of("B", 1L));
+        assertThat(second.closedByServer()).isFalse();
+        assertThat(a.server.sessions().ofUser("alice")).isNull();
+    }
+
+    /** session_duplicate_policy refuse across nodes: a bind on B while A holds the user ends B's session, unannounced. */
+    @Test
+    void refuseOnOneNodeWhileAnotherHoldsTheUserEndsTheNewSession() {
+        EventLog logA = new EventLog();
+        EventLog logB = new EventLog();
+        ClusterNodeMain a = node("A", logA, ServerConfig.DuplicatePolicy.REFUSE);
+        ClusterNodeMain b = node("B", logB, ServerConfig.DuplicatePolicy.REFUSE);
+        LineClient first = login(a, "alice");
+        await().until(() -> b.cluster.isOnline("alice"));
+        LineClient second = login(b, "alice");
+        await().until(second::closedByServer);
+        await().until(() -> b.server.sessions().count() == 0);
+        assertThat(first.closedByServer()).isFalse();
+        assertThat(b.cluster.nodesOf("alice")).isEqualTo(Map.of("A", 1L));
+        // a lease and a tick later: nothing was announced for the refused session
+        await().pollDelay(LEASE.plus(LEASE.dividedBy(3))).atMost(LEASE.multipliedBy(3)).until(() -> true);
+        assertThat(logA.events).containsExactly("online A s1 alice");
+        assertThat(logB.events).containsExactly("online A s1 alice");
     }
 
     /**

@@ -3,12 +3,13 @@ package io.tether.cluster.internal;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.tether.cluster.ClusterConfig;
+import io.tether.server.ServerConfig.DuplicatePolicy;
+import io.tether.server.session.EndReason;
 import io.tether.server.session.PresenceListener;
 import io.tether.server.session.Session;
 import io.tether.server.session.SessionEnd;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,7 @@ public final class NodeAgent implements PresenceListener {
     private static final int MAX_PENDING_ENDS = 100_000;
 
     /** A bound session as this node registered it. */
-    private record Tracked(Session session, String record) {
+    private record Tracked(Session session, String user, String record) {
     }
 
     private final RedisLink link;
@@ -55,12 +56,17 @@ public final class NodeAgent implements PresenceListener {
     private final long tombstoneMs;
     private final ScheduledExecutorService thread;
     private final LongSupplier nanoClock;
+    /** session_duplicate_policy as the scripts spell it: replace, refuse, allow. */
+    private final String policy;
     /** Bound sessions of this node by id: the truth Redis is made equal to. */
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
 
     // tether-cluster thread only
-    /** Sessions whose online Redis has (so an offline is owed for each). */
-    private final Set<String> announced = new HashSet<>();
+    /**
+     * Sessions whose online Redis has (so an offline is owed for each), with the online's stream id
+     * ("0-0" when announced by a register): a replace from another node ends the older ones only.
+     */
+    private final Map<String, String> announced = new HashMap<>();
     /** Announced sessions that ended while Redis was unreachable: "user\nreason", for the register script. */
     private final Map<String, String> pendingEnds = new HashMap<>();
     private boolean dirty = true;
@@ -69,7 +75,9 @@ public final class NodeAgent implements PresenceListener {
     private long claimAfterNanos;
     private volatile boolean stopped;
 
-    public NodeAgent(RedisLink link, ClusterConfig config, ScheduledExecutorService thread, LongSupplier nanoClock) {
+    public NodeAgent(RedisLink link, ClusterConfig config, DuplicatePolicy policy, ScheduledExecutorService thread,
+            LongSupplier nanoClock) {
+        this.policy = policy.name().toLowerCase(java.util.Locale.ROOT);
         this.link = link;
         this.keys = new Keys(config.keyPrefix());
         this.node = config.nodeId();
@@ -145,7 +153,7 @@ public final class NodeAgent implements PresenceListener {
                 rec.append('\n').append(g);
             }
         }
-        Tracked t = new Tracked(s, rec.toString());
+        Tracked t = new Tracked(s, user, rec.toString());
         tracked.put(s.id(), t);
         execute(() -> writeRecord(s.id(), t));
     }
@@ -167,12 +175,13 @@ public final class NodeAgent implements PresenceListener {
             return; // the next register writes it; or it changed or ended meanwhile (a later task writes that)
         }
         try {
-            long r = Scripts.UPSERT.run(link.sync(), keys, ScriptOutputType.INTEGER,
-                    List.of(Scripts.b(node), Scripts.b(ttlMs), Scripts.b(STREAM_MAXLEN), Scripts.b(sid), Scripts.b(t.record())));
-            if (r == 0) {
-                tick(); // no lease: find out why before writing anything else
-            } else {
-                announced.add(sid);
+            String r = Scripts.s(Scripts.UPSERT.run(link.sync(), keys, ScriptOutputType.VALUE, List.of(Scripts.b(node),
+                    Scripts.b(ttlMs), Scripts.b(STREAM_MAXLEN), Scripts.b(sid), Scripts.b(t.record()), Scripts.b(policy))));
+            switch (r) {
+                case "0" -> tick(); // no lease: find out why before writing anything else
+                case "-1" -> t.session().close(EndReason.REFUSED, "user " + t.user() + " already has a session on another node");
+                case "1" -> announced.putIfAbsent(sid, "0-0");
+                default -> announced.put(sid, r);
             }
         } catch (RedisException e) {
             failed(e);
@@ -180,7 +189,7 @@ public final class NodeAgent implements PresenceListener {
     }
 
     private void writeOffline(String sid, String user, String reason) {
-        if (!announced.contains(sid)) {
+        if (!announced.containsKey(sid)) {
             return; // never announced online (it ended before its record was written): no offline is owed
         }
         if (!dirty) {
@@ -296,7 +305,7 @@ public final class NodeAgent implements PresenceListener {
         List<?> counts = (List<?>) r;
         ends.keySet().forEach(pendingEnds::remove);
         announced.clear();
-        announced.addAll(snapshot.keySet());
+        snapshot.keySet().forEach(sid -> announced.put(sid, "0-0"));
         if (!fresh || !counts.get(0).equals(0L) || !counts.get(1).equals(0L)) {
             log.info("cluster node {} registered with {} sessions ({} announced online, {} offline)", node,
                     snapshot.size(), counts.get(0), counts.get(1));
@@ -361,6 +370,22 @@ public final class NodeAgent implements PresenceListener {
         } catch (Exception e) {
             log.warn("cluster node {}: leave did not finish: {}", node, e.toString());
         }
+    }
+
+    /**
+     * Another node bound {@code user} (policy replace; its online has stream id {@code onlineId}):
+     * ends this node's sessions of the user announced before it, with reason {@code replaced}.
+     * Called on the subscription's thread.
+     */
+    public void replacedElsewhere(String user, String onlineId) {
+        execute(() -> {
+            for (Map.Entry<String, Tracked> e : tracked.entrySet()) {
+                String id = announced.get(e.getKey());
+                if (e.getValue().user().equals(user) && id != null && StreamIds.compare(id, onlineId) < 0) {
+                    e.getValue().session().close(EndReason.REPLACED, "user " + user + " bound on another node");
+                }
+            }
+        });
     }
 
     /** Ids of the tracked sessions, for tests and status. */

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * the order of a sender's messages to a user. Delivery is at most once (Redis pub/sub):
  * docs/CLUSTER.md, "Routing".
  *
- * <p>Wire form of a routed message: kind byte ({@code u}, {@code g}, {@code a}), target, {@code '\n'}, payload.
+ * <p>Wire form of a routed message: kind byte ({@code u}, {@code g}, {@code a}; {@code x} from the
+ * upsert script: a replace), target, {@code '\n'}, payload.
  */
 public final class Router {
     private static final Logger log = LoggerFactory.getLogger("io.tether.cluster");
@@ -26,12 +27,16 @@ public final class Router {
     private final Keys keys;
     private final String node;
     private final Sessions local;
+    /** A node bound a user this node holds (policy replace): user, that online's stream id. */
+    private final java.util.function.BiConsumer<String, String> replaced;
 
-    public Router(RedisLink link, String keyPrefix, String node, Sessions local) {
+    public Router(RedisLink link, String keyPrefix, String node, Sessions local,
+            java.util.function.BiConsumer<String, String> replaced) {
         this.link = link;
         this.keys = new Keys(keyPrefix);
         this.node = node;
         this.local = local;
+        this.replaced = replaced;
     }
 
     /** Subscribes this node's channel; messages are delivered on Lettuce's thread (a local send never blocks). */
@@ -82,6 +87,7 @@ public final class Router {
             case 'u' -> local.sendToUser(target, payload);
             case 'g' -> local.sendToGroup(target, payload);
             case 'a' -> local.broadcast(payload);
+            case 'x' -> replaced.accept(target, new String(payload, java.nio.charset.StandardCharsets.UTF_8));
             default -> log.warn("dropping a routed message of unknown kind {}", msg[0]);
         }
     }

@@ -36,7 +36,7 @@ local function event(maxlen, kind, node, sid, user, reason, by)
   if by then
     table.insert(args, 'c'); table.insert(args, by)
   end
-  redis.call(unpack(args))
+  return redis.call(unpack(args))
 end
 local function expire_node(node, ttl)
   for _, k in ipairs({P .. 's:' .. node, P .. 'u:' .. node, P .. 'g:' .. node}) do

@@ -213,6 +213,11 @@ final class SessionImpl implements Session {
     }
 
     @Override
+    public boolean close(EndReason reason, String detail) {
+        return end(reason, detail, null);
+    }
+
+    @Override
     public boolean send(String text) {
         return send(text.getBytes(StandardCharsets.UTF_8));
     }

@@ -133,9 +133,13 @@ class SessionApiTest {
             assertThat(gus.join("red")).isFalse();           // already a member: no event
             assertThat(gus.leave("red")).isTrue();
             assertThat(gus.leave("blue")).isFalse();
-            gus.close();
-            await().until(() -> seen.contains("offline closed by server"));
-            assertThat(seen).containsExactly("online", "bound gus gus", "joined red", "left red", "offline closed by server");
+            // a rule enforced outside this server (a cluster's duplicate policy) ends it with its reason
+            assertThat(gus.close(EndReason.REPLACED, "user gus bound on another node")).isTrue();
+            assertThat(gus.close(EndReason.REPLACED, "again")).isFalse();
+            assertThat(a.next(Frame.Close.class).code()).isEqualTo(EndReason.REPLACED.wireCode());
+            await().until(() -> seen.contains("offline replaced"));
+            assertThat(seen).containsExactly("online", "bound gus gus", "joined red", "left red", "offline replaced");
+            assertThat(gus.end().detail()).isEqualTo("user gus bound on another node");
         }
     }
 
