@@ -86,6 +86,10 @@ class ClusterTest {
             await().until(() -> log.count("online") == 2);
             assertThat(log.events).contains("online A s1 alice", "online B s1 bob");
         }
+        // every key has a TTL from the moment it exists, the stream its first event made included
+        for (String key : List.of("nodes", "events", "s:A", "u:A", "g:A", "s:B", "u:B", "g:B")) {
+            assertThat(redis.command("PTTL {tether}:" + key)).as(key).matches(":\\d+");
+        }
 
         // 200 messages from A to bob on B, then group and broadcast, interleaved from both nodes.
         IntStream.range(0, 200).forEach(i -> a.cluster.sendToUser("bob", "m" + i));

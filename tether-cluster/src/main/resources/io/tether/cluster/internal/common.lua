@@ -36,7 +36,13 @@ local function event(maxlen, kind, node, sid, user, reason, by)
   if by then
     table.insert(args, 'c'); table.insert(args, by)
   end
-  return redis.call(unpack(args))
+  local id = redis.call(unpack(args))
+  -- a stream this event created has no TTL yet: give it the live-node set's (renewed by every tick)
+  if redis.call('PTTL', EVENTS) == -1 then
+    local t = redis.call('PTTL', NODES)
+    redis.call('PEXPIRE', EVENTS, t > 0 and t or 60000)
+  end
+  return id
 end
 local function expire_node(node, ttl)
   for _, k in ipairs({P .. 's:' .. node, P .. 'u:' .. node, P .. 'g:' .. node}) do
