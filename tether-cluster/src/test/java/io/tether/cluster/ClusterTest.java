@@ -162,6 +162,41 @@ class ClusterTest {
         assertThat(a.cluster.userCount()).isEqualTo(2);
     }
 
+    /**
+     * Redis hangs (SIGSTOP: connections and data kept, nothing answered) for longer than the lease:
+     * when it goes on, every lease in it has run out; the nodes' commands that waited in it and their
+     * next ticks renew their leases, and no node claims another (a claim needs the claimer's own
+     * lease live, and a node claims only after holding its lease a whole lease time again), so
+     * nobody goes offline.
+     */
+    @Test
+    void redisHungLongerThanTheLeaseCausesNoOfflineStorm() {
+        EventLog logA = new EventLog();
+        EventLog logB = new EventLog();
+        ClusterNodeMain a = node("A", logA);
+        ClusterNodeMain b = node("B", logB);
+        login(a, "alice");
+        login(b, "bob");
+        await().until(() -> logA.count("online") == 2 && logB.count("online") == 2);
+        // past the first lease after registering, so claims are allowed before the hang
+        await().pollDelay(LEASE.plus(LEASE.dividedBy(3))).atMost(LEASE.multipliedBy(2)).until(() -> true);
+
+        redis.pause();
+        try {
+            // the hang lasts a lease and two ticks (the premise of this test)
+            await().pollDelay(LEASE.plus(LEASE.dividedBy(3).multipliedBy(2))).atMost(LEASE.multipliedBy(3)).until(() -> true);
+        } finally {
+            redis.resume();
+        }
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                .until(() -> a.cluster.nodes().stream().allMatch(n -> n.leaseLeftMillis() > 0) && a.cluster.nodes().size() == 2);
+        await().pollDelay(LEASE.plus(LEASE.dividedBy(3))).atMost(LEASE.multipliedBy(3)).until(() -> true);
+        assertThat(logA.count("offline")).isZero();
+        assertThat(logB.count("offline")).isZero();
+        assertThat(a.cluster.nodesOf("bob")).isEqualTo(Map.of("B", 1L));
+        assertThat(b.cluster.nodesOf("alice")).isEqualTo(Map.of("A", 1L));
+    }
+
     /** session_duplicate_policy replace across nodes: a bind on B ends the user's older session on A. */
     @Test
     void replaceOnOneNodeEndsTheUsersSessionOnAnother() {

@@ -4,7 +4,14 @@
 -- ARGV: prefix, claimer, tombstone ttl, maxlen. Returns {node, sessions, ...}.
 local claimer, tomb, maxlen = ARGV[2], ARGV[3], ARGV[4]
 local out = {}
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', NODES, '-inf', '(' .. now_ms())) do
+local t = now_ms()
+-- A claimer whose own lease ran out claims nobody: this call may have waited in a frozen or
+-- overloaded Redis, and every lease it would now find expired ran out for the same reason.
+local mine = redis.call('ZSCORE', NODES, claimer)
+if not mine or tonumber(mine) < t then
+  return out
+end
+for _, node in ipairs(redis.call('ZRANGEBYSCORE', NODES, '-inf', '(' .. t)) do
   if node ~= claimer then
     redis.call('ZREM', NODES, node)
     redis.call('SET', P .. 'dead:' .. node, claimer, 'PX', tomb)
