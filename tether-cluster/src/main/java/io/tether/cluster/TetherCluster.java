@@ -51,14 +51,14 @@ public final class TetherCluster implements AutoCloseable {
             return t;
         });
         this.agent = new NodeAgent(link, config, server.config().sessionDuplicatePolicy(), thread, System::nanoTime);
-        this.events = new EventReader(link, config.keyPrefix(), block);
-        this.router = new Router(link, config.keyPrefix(), config.nodeId(), server.sessions(), agent::replacedElsewhere);
+        this.router = new Router(link, config.keyPrefix(), server.sessions(), agent::replacedElsewhere);
+        this.events = new EventReader(link, config.keyPrefix(), block, config.nodeId(), router::deliver);
         this.queries = new ClusterQueries(link, config.keyPrefix());
     }
 
     /**
-     * Joins the cluster: registers the node, starts its lease, subscribes its channel and starts
-     * reading the presence stream. Call before {@code server.start()} so no session is missed.
+     * Joins the cluster: registers the node, starts its lease, and starts reading the presence
+     * stream and the node's inbox. Call before {@code server.start()} so no session is missed.
      *
      * @throws IllegalStateException when the server's sessions are off (the cluster is built on them)
      * @throws ClusterUnavailableException when Redis cannot be reached now
@@ -68,7 +68,6 @@ public final class TetherCluster implements AutoCloseable {
         try {
             server.sessions().addListener(c.agent);
             c.agent.start();
-            c.router.start();
             c.events.start();
         } catch (RedisException e) {
             c.close();

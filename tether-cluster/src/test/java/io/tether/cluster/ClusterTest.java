@@ -122,6 +122,37 @@ class ClusterTest {
         assertThat(redis.command("EXISTS {tether}:s:B")).isEqualTo(":0");
     }
 
+    /**
+     * Routed messages wait in the target node's inbox stream: cut B's reading connection (Redis
+     * closes it) and send meanwhile; B reconnects, reads on from its last message, and each arrives
+     * once, in order.
+     */
+    @Test
+    void messagesSentWhileTheTargetNodesReaderIsCutArriveOnceInOrder() {
+        ClusterNodeMain a = node("A", new EventLog());
+        ClusterNodeMain b = node("B", new EventLog());
+        LineClient bob = login(b, "bob");
+        await().until(() -> a.cluster.isOnline("bob"));
+        a.cluster.sendToUser("bob", "before");
+        await().until(() -> bob.with("before").size() == 1);
+
+        io.lettuce.core.RedisClient rc = io.lettuce.core.RedisClient.create(redis.uri());
+        try (var admin = rc.connect()) {
+            String reader = java.util.Arrays.stream(admin.sync().clientList().split("\n"))
+                    .filter(l -> l.contains(" name=tether:B:reader ")).findFirst().orElseThrow();
+            long id = Long.parseLong(reader.replaceAll("^id=(\\d+) .*", "$1").trim());
+            admin.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(id));
+            IntStream.range(0, 100).forEach(i -> a.cluster.sendToUser("bob", "cut" + i));
+            await().until(() -> java.util.Arrays.stream(admin.sync().clientList().split("\n"))
+                    .anyMatch(l -> l.contains(" name=tether:B:reader ") && !l.startsWith("id=" + id + " ")));
+        } finally {
+            rc.shutdown();
+        }
+        await().until(() -> bob.with("cut").size() >= 100);
+        assertThat(bob.with("cut")).containsExactlyElementsOf(IntStream.range(0, 100).mapToObj(i -> "cut" + i).toList());
+        assertThat(bob.with("before")).hasSize(1);
+    }
+
     @Test
     void redisOutageShorterThanTheLeaseCausesNoOfflineAndNodesReRegister() {
         EventLog logA = new EventLog();

@@ -1,5 +1,7 @@
 package io.tether.cluster.internal;
 
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
@@ -11,13 +13,16 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the cluster's presence stream on its own thread ({@code tether-cluster-events}) and hands
- * each event to this node's listeners, once, in stream order. Starts at the stream's end when the
- * node starts; across a Redis outage it goes on from the last event it read.
+ * Reads, on its own thread ({@code tether-cluster-events}) and with one blocking XREAD, the
+ * cluster's presence stream, handing each event to this node's listeners, and the node's inbox of
+ * routed messages, handing each to the {@link Router}: each once, in stream order. Starts at the
+ * streams' ends when the node starts; across a Redis outage it goes on from the last entry it read,
+ * so nothing published meanwhile is missed (unless trimmed, or Redis lost it).
  */
 public final class EventReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("io.tether.cluster");
@@ -27,13 +32,25 @@ public final class EventReader implements AutoCloseable {
     private final Duration block;
     private final List<ClusterPresenceListener> listeners = new CopyOnWriteArrayList<>();
     private final Thread thread;
+    /** The node's inbox, or null (an observer outside the nodes). */
+    private final String inbox;
+    private final Consumer<byte[]> routed;
     private volatile boolean running = true;
     private String lastId;
+    private String lastInboxId;
 
+    /** An observer's reader: presence events only. */
     public EventReader(RedisLink link, String keyPrefix, Duration block) {
+        this(link, keyPrefix, block, null, null);
+    }
+
+    /** A node's reader: presence events, and the routed messages of {@code node} for {@code routed}. */
+    public EventReader(RedisLink link, String keyPrefix, Duration block, String node, Consumer<byte[]> routed) {
         this.link = link;
         this.keys = new Keys(keyPrefix);
         this.block = block;
+        this.inbox = node == null ? null : keys.inbox(node);
+        this.routed = routed;
         this.thread = new Thread(this::run, "tether-cluster-events");
         this.thread.setDaemon(true);
     }
@@ -44,25 +61,39 @@ public final class EventReader implements AutoCloseable {
 
     /** Notes where the stream ends now (events after this are delivered) and starts reading. */
     public void start() {
-        List<StreamMessage<String, byte[]>> last = link.sync().xrevrange(keys.events(), io.lettuce.core.Range.create("-", "+"),
-                io.lettuce.core.Limit.from(1));
-        lastId = last.isEmpty() ? "0-0" : last.get(0).getId();
+        lastId = lastIdOf(keys.events());
+        if (inbox != null) {
+            lastInboxId = lastIdOf(inbox);
+        }
         thread.start();
+    }
+
+    private String lastIdOf(String stream) {
+        List<StreamMessage<String, byte[]>> last = link.sync().xrevrange(stream, Range.create("-", "+"), Limit.from(1));
+        return last.isEmpty() ? "0-0" : last.get(0).getId();
     }
 
     private void run() {
         long backoffMs = 20;
         while (running) {
             try {
-                List<StreamMessage<String, byte[]>> batch = link.reader().xread(
-                        XReadArgs.Builder.block(block.toMillis()).count(1000), XReadArgs.StreamOffset.from(keys.events(), lastId));
+                XReadArgs args = XReadArgs.Builder.block(block.toMillis()).count(1000);
+                List<StreamMessage<String, byte[]>> batch = inbox == null
+                        ? link.reader().xread(args, XReadArgs.StreamOffset.from(keys.events(), lastId))
+                        : link.reader().xread(args, XReadArgs.StreamOffset.from(keys.events(), lastId),
+                                XReadArgs.StreamOffset.from(inbox, lastInboxId));
                 backoffMs = 20;
                 if (batch == null) {
                     continue;
                 }
                 for (StreamMessage<String, byte[]> m : batch) {
-                    lastId = m.getId();
-                    deliver(m.getBody());
+                    if (m.getStream().equals(inbox)) {
+                        lastInboxId = m.getId();
+                        route(m.getBody().get("m"));
+                    } else {
+                        lastId = m.getId();
+                        deliver(m.getBody());
+                    }
                 }
             } catch (RedisException e) {
                 if (!running) {
@@ -72,6 +103,17 @@ public final class EventReader implements AutoCloseable {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs)); // on our own thread, not a loop
                 backoffMs = Math.min(backoffMs * 2, 500);
             }
+        }
+    }
+
+    private void route(byte[] message) {
+        if (message == null) {
+            return;
+        }
+        try {
+            routed.accept(message);
+        } catch (RuntimeException e) {
+            log.warn("delivering a routed message failed", e);
         }
     }
 

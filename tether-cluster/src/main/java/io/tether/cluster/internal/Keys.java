@@ -29,8 +29,8 @@ final class Keys {
         return prefix + "events";
     }
 
-    /** The pub/sub channel a node receives its routed messages on. */
-    String channel(String node) {
+    /** STREAM: a node's inbox of routed messages (trimmed to about 10,000). */
+    String inbox(String node) {
         return prefix + "to:" + node;
     }
 }

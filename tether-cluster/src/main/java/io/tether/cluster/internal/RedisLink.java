@@ -16,7 +16,6 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -27,9 +26,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's connections to Redis (one Redis, or a Redis Cluster from its seeds), all with String
- * keys and byte[] values: one for commands from any thread, one for blocking stream reads, one for
- * the node's pub/sub channel. Commands are never queued while disconnected: they fail at once
+ * The node's connections to Redis (one Redis, or a Redis Cluster from its seeds), both with String
+ * keys and byte[] values: one for commands from any thread, one for blocking stream reads (the
+ * presence stream and the node's inbox). Commands are never queued while disconnected: they fail at once
  * with {@link ClusterUnavailableException} (Lettuce's REJECT_COMMANDS), and Lettuce reconnects in
  * the background within a lease tick.
  */
@@ -41,7 +40,6 @@ public final class RedisLink implements AutoCloseable {
     private final AbstractRedisClient client;
     private final StatefulConnection<String, byte[]> commands;
     private final StatefulConnection<String, byte[]> reader;
-    private final StatefulRedisPubSubConnection<String, byte[]> pubsub;
     private final RedisClusterCommands<String, byte[]> sync;
     private final RedisClusterAsyncCommands<String, byte[]> async;
     private final RedisClusterCommands<String, byte[]> readerSync;
@@ -59,7 +57,7 @@ public final class RedisLink implements AutoCloseable {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(20), maxDelay, 2, TimeUnit.MILLISECONDS)).build();
         try {
             if (config.redisCluster()) {
-                List<RedisURI> seeds = config.redis().stream().map(RedisURI::create).toList();
+                List<RedisURI> seeds = config.redis().stream().map(u -> named(u, config.nodeId())).toList();
                 RedisClusterClient c = RedisClusterClient.create(resources, seeds);
                 c.setOptions(ClusterClientOptions.builder().autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -73,27 +71,32 @@ public final class RedisLink implements AutoCloseable {
                 this.sync = cmd.sync();
                 this.async = cmd.async();
                 this.readerSync = rd.sync();
-                this.pubsub = c.connectPubSub(CODEC);
             } else {
-                RedisClient c = RedisClient.create(resources, RedisURI.create(config.redis().get(0)));
+                RedisClient c = RedisClient.create(resources);
                 c.setOptions(ClientOptions.builder().autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .timeoutOptions(TimeoutOptions.enabled(timeout)).build());
                 this.client = c;
-                StatefulRedisConnection<String, byte[]> cmd = c.connect(CODEC);
-                StatefulRedisConnection<String, byte[]> rd = c.connect(CODEC);
+                StatefulRedisConnection<String, byte[]> cmd = c.connect(CODEC, named(config.redis().get(0), config.nodeId()));
+                StatefulRedisConnection<String, byte[]> rd = c.connect(CODEC, named(config.redis().get(0), config.nodeId() + ":reader"));
                 rd.setTimeout(timeout.plus(readBlock));
                 this.commands = cmd;
                 this.reader = rd;
                 this.sync = cmd.sync();
                 this.async = cmd.async();
                 this.readerSync = rd.sync();
-                this.pubsub = c.connectPubSub(CODEC);
             }
         } catch (RedisException e) {
             close();
             throw unreachable(e);
         }
+    }
+
+    /** The URI with a client name, set at every (re)connect: {@code CLIENT LIST} shows what each connection is. */
+    private static RedisURI named(String uri, String name) {
+        RedisURI u = RedisURI.create(uri);
+        u.setClientName("tether:" + name);
+        return u;
     }
 
     /** Where Redis is, for messages. */
@@ -120,10 +123,6 @@ public final class RedisLink implements AutoCloseable {
         return readerSync;
     }
 
-    StatefulRedisPubSubConnection<String, byte[]> pubsub() {
-        return pubsub;
-    }
-
     /** The exception every cluster call throws when Redis cannot be reached. */
     public ClusterUnavailableException unreachable(Throwable cause) {
         return new ClusterUnavailableException("Redis unreachable at " + where + ": " + cause.getMessage(), cause);
@@ -131,7 +130,7 @@ public final class RedisLink implements AutoCloseable {
 
     @Override
     public void close() {
-        for (StatefulConnection<?, ?> c : new StatefulConnection<?, ?>[] {pubsub, reader, commands}) {
+        for (StatefulConnection<?, ?> c : new StatefulConnection<?, ?>[] {reader, commands}) {
             if (c != null) {
                 try {
                     c.close();

@@ -2,7 +2,6 @@ package io.tether.cluster.internal;
 
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.tether.server.session.Sessions;
 import java.util.Arrays;
 import java.util.List;
@@ -11,11 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cluster-wide sends. A send is one script call that publishes the message to the channel of
- * each node holding the target (user, group, or every node); each node delivers what arrives on
- * its channel to its local sessions. One command connection and one subscription per node keep
- * the order of a sender's messages to a user. Delivery is at most once (Redis pub/sub):
- * docs/CLUSTER.md, "Routing".
+ * Cluster-wide sends. A send is one script call that adds the message to the inbox stream of each
+ * node holding the target (user, group, or every node); each node's {@link EventReader} reads its
+ * inbox and hands each message here, to be delivered to the node's local sessions. One command
+ * connection and one reader per node keep the order of a sender's messages to a user; a reader
+ * goes on from its last message after a Redis outage (docs/CLUSTER.md, "Guarantees").
  *
  * <p>Wire form of a routed message: kind byte ({@code u}, {@code g}, {@code a}; {@code x} from the
  * upsert script: a replace), target, {@code '\n'}, payload.
@@ -25,30 +24,18 @@ public final class Router {
 
     private final RedisLink link;
     private final Keys keys;
-    private final String node;
     private final Sessions local;
     /** A node bound a user this node holds (policy replace): user, that online's stream id. */
     private final java.util.function.BiConsumer<String, String> replaced;
 
-    public Router(RedisLink link, String keyPrefix, String node, Sessions local,
+    public Router(RedisLink link, String keyPrefix, Sessions local,
             java.util.function.BiConsumer<String, String> replaced) {
         this.link = link;
         this.keys = new Keys(keyPrefix);
-        this.node = node;
         this.local = local;
         this.replaced = replaced;
     }
 
-    /** Subscribes this node's channel; messages are delivered on Lettuce's thread (a local send never blocks). */
-    public void start() {
-        link.pubsub().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, byte[] message) {
-                deliver(message);
-            }
-        });
-        link.pubsub().sync().subscribe(keys.channel(node));
-    }
 
     /** Returns the number of nodes the message was published to. */
     public CompletableFuture<Long> send(char kind, String target, byte[] payload) {
@@ -69,7 +56,8 @@ public final class Router {
         }
     }
 
-    private void deliver(byte[] msg) {
+    /** A message from this node's inbox (on the reader's thread; a local send never blocks). */
+    public void deliver(byte[] msg) {
         int nl = -1;
         for (int i = 1; i < msg.length; i++) {
             if (msg[i] == '\n') {

@@ -21,7 +21,7 @@ for _, node in ipairs(redis.call('ZRANGEBYSCORE', NODES, '-inf', '(' .. t)) do
       local user = parse(recs[i + 1])
       event(maxlen, 'offline', node, recs[i], user, 'node lost', claimer)
     end
-    redis.call('DEL', S, P .. 'u:' .. node, P .. 'g:' .. node)
+    redis.call('DEL', S, P .. 'u:' .. node, P .. 'g:' .. node, P .. 'to:' .. node)
     table.insert(out, node)
     table.insert(out, #recs / 2)
   end

@@ -45,7 +45,18 @@ local function event(maxlen, kind, node, sid, user, reason, by)
   return id
 end
 local function expire_node(node, ttl)
-  for _, k in ipairs({P .. 's:' .. node, P .. 'u:' .. node, P .. 'g:' .. node}) do
+  for _, k in ipairs({P .. 's:' .. node, P .. 'u:' .. node, P .. 'g:' .. node, P .. 'to:' .. node}) do
     redis.call('PEXPIRE', k, ttl)
+  end
+end
+-- A routed message into a node's inbox stream (kept to about INBOX_MAXLEN entries), with the live-node
+-- set's TTL if this made the stream.
+local INBOX_MAXLEN = 10000
+local function to_inbox(node, msg)
+  local key = P .. 'to:' .. node
+  redis.call('XADD', key, 'MAXLEN', '~', INBOX_MAXLEN, '*', 'm', msg)
+  if redis.call('PTTL', key) == -1 then
+    local t = redis.call('PTTL', NODES)
+    redis.call('PEXPIRE', key, t > 0 and t or 60000)
   end
 end

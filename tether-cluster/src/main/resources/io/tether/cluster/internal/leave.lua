@@ -8,5 +8,5 @@ for i = 1, #recs, 2 do
   local user = parse(recs[i + 1])
   event(maxlen, 'offline', node, recs[i], user, 'node left')
 end
-redis.call('DEL', S, P .. 'u:' .. node, P .. 'g:' .. node)
+redis.call('DEL', S, P .. 'u:' .. node, P .. 'g:' .. node, P .. 'to:' .. node)
 return #recs / 2

@@ -1,5 +1,6 @@
--- Routes one message to the nodes that hold its target: ARGV: prefix, kind ('u' user, 'g' group,
--- 'a' all), target, message (as the receiving node decodes it). Returns how many nodes got it.
+-- Routes one message to the nodes that hold its target, into each one's inbox stream: ARGV: prefix,
+-- kind ('u' user, 'g' group, 'a' all), target, message (as the receiving node decodes it).
+-- Returns how many nodes got it.
 local kind, target, msg = ARGV[2], ARGV[3], ARGV[4]
 local n = 0
 for _, node in ipairs(redis.call('ZRANGE', NODES, 0, -1)) do
@@ -10,7 +11,7 @@ for _, node in ipairs(redis.call('ZRANGE', NODES, 0, -1)) do
     hit = redis.call('HEXISTS', P .. 'g:' .. node, target) == 1
   end
   if hit then
-    redis.call('PUBLISH', P .. 'to:' .. node, msg)
+    to_inbox(node, msg)
     n = n + 1
   end
 end

@@ -1,7 +1,7 @@
 -- A bound session's record (user, groups) on its node: announces online when it is new, and
 -- applies session_duplicate_policy across nodes to a new one: 'refuse' when another node holds the
 -- user (nothing is written), 'replace' tells each node holding the user to end its sessions
--- announced before this one (a message on its channel: 'x', user, '\n', this online's stream id).
+-- announced before this one (a message in its inbox: 'x', user, '\n', this online's stream id).
 -- ARGV: prefix, node, ttl, maxlen, sid, record, policy ('replace', 'refuse', 'allow').
 -- Returns '0' when the node holds no lease (dead, or Redis lost our data: the caller checks its
 -- lease before anything else), '-1' refused, '1' an update, else the online event's stream id.
@@ -44,6 +44,6 @@ end
 redis.call('HSET', S, sid, rec)
 expire_node(node, ttl)
 for _, n in ipairs(others) do
-  redis.call('PUBLISH', P .. 'to:' .. n, 'x' .. user .. '\n' .. result)
+  to_inbox(n, 'x' .. user .. '\n' .. result)
 end
 return result
