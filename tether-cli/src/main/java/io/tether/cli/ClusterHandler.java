@@ -8,6 +8,7 @@ import io.tether.server.Message;
 import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
 import io.tether.server.session.Session;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code tether server --cluster-redis}: the event log, plus a few commands a person at {@code nc}
@@ -42,14 +43,23 @@ final class ClusterHandler implements ServerHandler {
             switch (p[0]) {
                 case "login" -> conn.send(p.length > 1 && s != null && s.bind(p[1]) ? "ok" : "refused");
                 case "join" -> conn.send(p.length > 1 && s != null && s.join(p[1]) ? "ok" : "no");
-                case "to" -> conn.send(p.length > 2 ? "sent to " + cluster.sendToUser(p[1], p[2]).join() + " nodes" : "usage: to USER TEXT");
-                case "group" -> conn.send(p.length > 2 ? "sent to " + cluster.sendToGroup(p[1], p[2]).join() + " nodes" : "usage: group GROUP TEXT");
-                case "all" -> conn.send(t.length() > 4 ? "sent to " + cluster.broadcast(t.substring(4)).join() + " nodes" : "usage: all TEXT");
+                case "to" -> reply(conn, p.length > 2 ? cluster.sendToUser(p[1], p[2]) : null, "usage: to USER TEXT");
+                case "group" -> reply(conn, p.length > 2 ? cluster.sendToGroup(p[1], p[2]) : null, "usage: group GROUP TEXT");
+                case "all" -> reply(conn, t.length() > 4 ? cluster.broadcast(t.substring(4)) : null, "usage: all TEXT");
                 default -> events.onReceive(conn, message);
             }
         } catch (ClusterUnavailableException e) {
             conn.send("error: " + e.getMessage());
         }
+    }
+
+    /** Answers when Redis has (never waiting on the event loop this runs on). */
+    private static void reply(Connection conn, CompletableFuture<Long> sent, String usage) {
+        if (sent == null) {
+            conn.send(usage);
+            return;
+        }
+        sent.whenComplete((nodes, e) -> conn.send(e == null ? "sent to " + nodes + " nodes" : "error: " + e.getMessage()));
     }
 
     @Override
