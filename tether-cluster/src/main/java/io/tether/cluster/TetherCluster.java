@@ -29,7 +29,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * }</pre>
  *
  * <p>Cluster calls throw {@link ClusterUnavailableException} at once while Redis cannot be
- * reached; the server's own {@code sessions()} stays local and keeps working.
+ * reached; the server's own {@code sessions()} stays local and keeps working. Sends never block
+ * (they return a future); the presence look-ups wait for one Redis round trip, so call them off
+ * the event loops (from a handler executor, or another thread).
  */
 public final class TetherCluster implements AutoCloseable {
     private final ClusterConfig config;
