@@ -6,6 +6,8 @@ import io.tether.server.session.Sessions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,18 +28,19 @@ public final class Router {
     private final Keys keys;
     private final Sessions local;
     /** A node bound a user this node holds (policy replace): user, that online's stream id. */
-    private final java.util.function.BiConsumer<String, String> replaced;
+    private final BiConsumer<String, String> replaced;
 
-    public Router(RedisLink link, String keyPrefix, Sessions local,
-            java.util.function.BiConsumer<String, String> replaced) {
+    public Router(RedisLink link, String keyPrefix, Sessions local, BiConsumer<String, String> replaced) {
         this.link = link;
         this.keys = new Keys(keyPrefix);
         this.local = local;
         this.replaced = replaced;
     }
 
-
-    /** Returns the number of nodes the message was published to. */
+    /**
+     * Returns the number of nodes whose inbox got the message; the future fails with
+     * {@code ClusterUnavailableException} if Redis did not answer in time.
+     */
     public CompletableFuture<Long> send(char kind, String target, byte[] payload) {
         if (!link.connected()) {
             throw link.unreachable(new RedisException("not connected"));
@@ -50,7 +53,13 @@ public final class Router {
         System.arraycopy(payload, 0, msg, t.length + 2, payload.length);
         try {
             return Scripts.SEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                    List.of(Scripts.b(String.valueOf(kind)), t, msg));
+                    List.of(Scripts.b(String.valueOf(kind)), t, msg)).handle((nodes, e) -> {
+                        if (e == null) {
+                            return nodes;
+                        }
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        throw link.unreachable(cause);
+                    });
         } catch (RedisException e) {
             throw link.unreachable(e);
         }
