@@ -66,11 +66,19 @@ final class AdminOptions {
 
         /** Builds the server (observed when the endpoint is on), starts it, then the endpoint. */
         TetherServer start(TetherServer.Builder builder) {
+            return start(builder, s -> { });
+        }
+
+        /** As {@link #start(TetherServer.Builder)}, running {@code beforeStart} on the built server first (a cluster joins there). */
+        TetherServer start(TetherServer.Builder builder, java.util.function.Consumer<TetherServer> beforeStart) {
             if (metrics == null) {
-                return builder.build().start();
+                TetherServer server = builder.build();
+                beforeStart.accept(server);
+                return server.start();
             }
             TetherServer server = builder.observer(metrics).build();
             metrics.bindTo(server);
+            beforeStart.accept(server);
             server.start();
             try {
                 admin = AdminServer.start(config, metrics, server);

@@ -1,5 +1,8 @@
 package io.tether.cli;
 
+import io.tether.cluster.ClusterConfig;
+import io.tether.cluster.ClusterUnavailableException;
+import io.tether.cluster.TetherCluster;
 import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +48,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     AdminOptions admin = new AdminOptions();
+
+    @CommandLine.Mixin
+    ClusterOptions clusterOptions = new ClusterOptions();
 
     @CommandLine.Spec
     CommandSpec spec;
@@ -80,6 +87,7 @@ final class ServerCommand implements Callable<Integer> {
         ServerConfig config;
         List<HealthCheck> checks;
         AdminOptions.Endpoint endpoint;
+        ClusterConfig clusterConfig;
         try {
             Map<String, Object> keys = new LinkedHashMap<>();
             if (configFile != null) {
@@ -93,7 +101,9 @@ final class ServerCommand implements Callable<Integer> {
             }
             health.forEach((k, v) -> keys.put("health." + k, v));
             admin.putFlags(keys);
+            clusterOptions.putFlags(keys);
             endpoint = AdminOptions.split(keys);
+            clusterConfig = ClusterOptions.split(keys);
             Setup setup = setup(keys);
             config = setup.config();
             checks = setup.checks();
@@ -102,12 +112,22 @@ final class ServerCommand implements Callable<Integer> {
             return 2;
         }
         EventLog events = new EventLog(echo);
-        TetherServer.Builder builder = TetherServer.builder().config(config).handler(events);
+        ClusterHandler clusterHandler = clusterConfig == null ? null : new ClusterHandler(events);
+        TetherServer.Builder builder = TetherServer.builder().config(config)
+                .handler(clusterHandler == null ? events : clusterHandler);
         checks.forEach(builder::healthCheck);
         TetherServer server;
+        TetherCluster[] cluster = new TetherCluster[1];
         try {
-            server = endpoint.start(builder);
-        } catch (IllegalStateException e) {
+            server = endpoint.start(builder, s -> {
+                if (clusterConfig != null) {
+                    cluster[0] = TetherCluster.join(s, clusterConfig); // before start: no session is missed
+                    clusterHandler.bind(s, cluster[0]);
+                    LoggerFactory.getLogger("tether.cluster").info("cluster node {} joined ({}, lease {} ms)",
+                            clusterConfig.nodeId(), String.join(",", clusterConfig.redis()), clusterConfig.leaseTime().toMillis());
+                }
+            });
+        } catch (IllegalStateException | ClusterUnavailableException e) {
             HealthChecks.closeAll(checks);
             events.close();
             System.err.println("tether server: " + e.getMessage());
@@ -117,6 +137,9 @@ final class ServerCommand implements Callable<Integer> {
         Shutdown.onInterrupt(() -> {
             endpoint.close();
             server.close();
+            if (cluster[0] != null) {
+                cluster[0].close();
+            }
             HealthChecks.closeAll(checks);
             events.close();
             stopped.countDown();

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code tether} command. */
 @Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = TetherCommand.Version.class,
         description = "Long-lived TCP connections that stay honest.",
-        subcommands = {ServerCommand.class, ClientCommand.class, StatusCommand.class, LabCommand.class, BenchCommand.class})
+        subcommands = {ServerCommand.class, ClientCommand.class, StatusCommand.class, ClusterCommand.class, LabCommand.class, BenchCommand.class})
 public final class TetherCommand implements Runnable {
 
     @CommandLine.Spec

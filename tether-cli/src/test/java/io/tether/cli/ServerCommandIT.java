@@ -262,7 +262,7 @@ class ServerCommandIT {
                 summaries.set(summaries.size() - 1, summaries.get(summaries.size() - 1) + " " + l.trim());
             }
         }
-        assertThat(summaries).extracting(l -> l.split("\\s+", 2)[0]).containsExactly("server", "client", "status", "lab", "bench");
+        assertThat(summaries).extracting(l -> l.split("\\s+", 2)[0]).containsExactly("server", "client", "status", "cluster", "lab", "bench");
         assertThat(summaries).allSatisfy(l -> assertThat(l).endsWith("."));
     }
 

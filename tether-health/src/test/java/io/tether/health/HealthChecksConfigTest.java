@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tether.core.config.ConfigException;
-import io.tether.health.fixture.FreePort;
 import io.tether.server.health.HealthCheck;
+import io.tether.testkit.process.FreePort;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

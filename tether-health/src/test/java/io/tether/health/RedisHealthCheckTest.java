@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.RedisURI;
 import io.tether.health.fixture.LineServer;
 import io.tether.health.fixture.OpenSockets;
-import io.tether.health.fixture.RedisServer;
 import io.tether.health.fixture.Timing;
 import io.tether.health.fixture.Timing.Timed;
 import io.tether.server.health.HealthResult;
+import io.tether.testkit.process.RedisServer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

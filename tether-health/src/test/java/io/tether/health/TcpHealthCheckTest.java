@@ -3,12 +3,12 @@ package io.tether.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tether.health.fixture.Blackhole;
-import io.tether.health.fixture.FreePort;
 import io.tether.health.fixture.LineServer;
 import io.tether.health.fixture.OpenSockets;
 import io.tether.health.fixture.Timing;
 import io.tether.health.fixture.Timing.Timed;
 import io.tether.server.health.HealthResult;
+import io.tether.testkit.process.FreePort;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -3,11 +3,11 @@ package io.tether.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tether.health.fixture.RedisServer;
 import io.tether.server.ServerConfig;
 import io.tether.server.TetherServer;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.health.HealthResult;
+import io.tether.testkit.process.RedisServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -11,7 +11,7 @@ import io.tether.health.KeepAliveMode;
 import io.tether.health.RedisBackend;
 import io.tether.health.SqlBackend;
 import io.tether.health.fixture.MariaDbServer;
-import io.tether.health.fixture.RedisServer;
+import io.tether.testkit.process.RedisServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -50,6 +50,18 @@ final class Presence {
         fire(s, "onDetached", l -> l.onDetached(s, cause));
     }
 
+    void bound(SessionImpl s, String userId) {
+        fire(s, "onBound", l -> l.onBound(s, userId));
+    }
+
+    void joined(SessionImpl s, String group) {
+        fire(s, "onJoined", l -> l.onJoined(s, group));
+    }
+
+    void left(SessionImpl s, String group) {
+        fire(s, "onLeft", l -> l.onLeft(s, group));
+    }
+
     /** The last event: after the listeners, the session's attributes and groups are cleared. */
     void offline(SessionImpl s, SessionEnd end) {
         inOrder(s, () -> {

@@ -5,7 +5,8 @@ import io.tether.server.Connection;
 
 /**
  * Session lifecycle events. For each session: {@link #onOnline} once, then any number of
- * detach/resume pairs, then {@link #onOffline} exactly once (for every session that went online).
+ * detach/resume pairs, binds and group changes, then {@link #onOffline} exactly once (for every
+ * session that went online).
  * Calls for one session come one at a time and in order; they run on the thread that caused them
  * (an event loop, or the sessions' timer for expiry) unless the server has a handler executor.
  * Do not block in them without one.
@@ -29,5 +30,21 @@ public interface PresenceListener {
 
     /** The client came back with its token, on {@code connection}; unacknowledged messages are being replayed. */
     default void onResumed(Session session, Connection connection) {
+    }
+
+    /**
+     * The session was bound to {@code userId} ({@link Session#bind} returned true for the first
+     * time). Comes after any offline of sessions the bind replaced. A layer that extends presence
+     * beyond this process (tether-cluster) learns who is where from this and {@link #onJoined}.
+     */
+    default void onBound(Session session, String userId) {
+    }
+
+    /** The session joined {@code group} ({@link Session#join} returned true). */
+    default void onJoined(Session session, String group) {
+    }
+
+    /** The session left {@code group} ({@link Session#leave} returned true); not called for the groups an ended session drops. */
+    default void onLeft(Session session, String group) {
     }
 }

@@ -81,4 +81,12 @@ public interface Session {
 
     /** Ends the session (reason CLOSED_BY_SERVER), closing its connection if attached. Idempotent. */
     void close();
+
+    /**
+     * Ends the session with {@code reason}, closing its connection if attached (a frame client is
+     * told the reason's wire code), for a rule enforced outside this server: a cluster applying
+     * {@code session_duplicate_policy} across nodes ends a session {@code REPLACED} or {@code REFUSED}.
+     * Returns false if it had already ended.
+     */
+    boolean close(EndReason reason, String detail);
 }

@@ -76,17 +76,30 @@ final class SessionImpl implements Session {
 
     @Override
     public boolean bind(String user) {
-        return layer.registry.bind(this, user);
+        boolean first = userId == null;
+        boolean bound = layer.registry.bind(this, user);
+        if (bound && first) {
+            layer.presence.bound(this, user);
+        }
+        return bound;
     }
 
     @Override
     public boolean join(String group) {
-        return layer.registry.join(this, group);
+        boolean joined = layer.registry.join(this, group);
+        if (joined) {
+            layer.presence.joined(this, group);
+        }
+        return joined;
     }
 
     @Override
     public boolean leave(String group) {
-        return layer.registry.leave(this, group);
+        boolean left = layer.registry.leave(this, group);
+        if (left) {
+            layer.presence.left(this, group);
+        }
+        return left;
     }
 
     /** The group set, or null before the first join. */
@@ -197,6 +210,11 @@ final class SessionImpl implements Session {
     @Override
     public void close() {
         end(EndReason.CLOSED_BY_SERVER, "", null);
+    }
+
+    @Override
+    public boolean close(EndReason reason, String detail) {
+        return end(reason, detail, null);
     }
 
     @Override

@@ -94,6 +94,55 @@ class SessionApiTest {
         }
     }
 
+    /** The events a layer above sessions (tether-cluster) learns who is where from: bound, joined, left, in order with online and offline. */
+    @Test
+    void bindJoinAndLeaveAreEventsInOrderBetweenOnlineAndOffline() throws Exception {
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        start(ServerConfig.builder());
+        server.sessions().addListener(new PresenceListener() {
+            @Override
+            public void onOnline(Session s, Connection c) {
+                seen.add("online");
+            }
+
+            @Override
+            public void onBound(Session s, String user) {
+                seen.add("bound " + user + " " + s.userId());
+            }
+
+            @Override
+            public void onJoined(Session s, String group) {
+                seen.add("joined " + group);
+            }
+
+            @Override
+            public void onLeft(Session s, String group) {
+                seen.add("left " + group);
+            }
+
+            @Override
+            public void onOffline(Session s, SessionEnd end) {
+                seen.add("offline " + end.reason().text());
+            }
+        });
+        try (FrameSocket a = login("gus")) {
+            assertThat(a.next(Frame.SeqData.class).text()).isEqualTo("ok");
+            Session gus = server.sessions().ofUser("gus");
+            assertThat(gus.bind("gus")).isTrue();            // the same user again: no second event
+            assertThat(gus.join("red")).isTrue();
+            assertThat(gus.join("red")).isFalse();           // already a member: no event
+            assertThat(gus.leave("red")).isTrue();
+            assertThat(gus.leave("blue")).isFalse();
+            // a rule enforced outside this server (a cluster's duplicate policy) ends it with its reason
+            assertThat(gus.close(EndReason.REPLACED, "user gus bound on another node")).isTrue();
+            assertThat(gus.close(EndReason.REPLACED, "again")).isFalse();
+            assertThat(a.next(Frame.Close.class).code()).isEqualTo(EndReason.REPLACED.wireCode());
+            await().until(() -> seen.contains("offline replaced"));
+            assertThat(seen).containsExactly("online", "bound gus gus", "joined red", "left red", "offline replaced");
+            assertThat(gus.end().detail()).isEqualTo("user gus bound on another node");
+        }
+    }
+
     @Test
     void replacePolicyEndsTheOlderSession() throws Exception {
         start(ServerConfig.builder().sessionDuplicatePolicy(DuplicatePolicy.REPLACE));

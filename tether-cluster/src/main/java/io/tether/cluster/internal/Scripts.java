@@ -1,0 +1,75 @@
+package io.tether.cluster.internal;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Lua scripts (resources next to this class, each with {@code common.lua} in front) and how
+ * they are called: KEYS[1] is the live-node set, which routes the call to the one hash slot all of
+ * a cluster's keys share; ARGV[1] is the key prefix. Sent as EVAL each time: Redis caches the
+ * compiled script, and a send never waits on a NOSCRIPT retry that could reorder it.
+ */
+final class Scripts {
+    static final Scripts UPSERT = new Scripts("upsert");
+    static final Scripts OFFLINE = new Scripts("offline");
+    static final Scripts REFRESH = new Scripts("refresh");
+    static final Scripts CLAIM = new Scripts("claim");
+    static final Scripts REGISTER = new Scripts("register");
+    static final Scripts LEAVE = new Scripts("leave");
+    static final Scripts SEND = new Scripts("send");
+    static final Scripts QUERY = new Scripts("query");
+
+    private final byte[] source;
+
+    private Scripts(String name) {
+        this.source = (load("common") + "\n" + load(name)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String load(String name) {
+        try (InputStream in = Scripts.class.getResourceAsStream(name + ".lua")) {
+            if (in == null) {
+                throw new IllegalStateException("missing script " + name + ".lua");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    <T> T run(RedisClusterCommands<String, byte[]> c, Keys keys, ScriptOutputType type, List<byte[]> args) {
+        return c.eval(source, type, new String[] {keys.nodes()}, argv(keys, args));
+    }
+
+    <T> CompletableFuture<T> runAsync(RedisClusterAsyncCommands<String, byte[]> c, Keys keys, ScriptOutputType type,
+            List<byte[]> args) {
+        return c.<T>eval(source, type, new String[] {keys.nodes()}, argv(keys, args)).toCompletableFuture();
+    }
+
+    private static byte[][] argv(Keys keys, List<byte[]> args) {
+        byte[][] v = new byte[args.size() + 1][];
+        v[0] = keys.prefixBytes();
+        for (int i = 0; i < args.size(); i++) {
+            v[i + 1] = args.get(i);
+        }
+        return v;
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] b(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String s(Object o) {
+        return o instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(o);
+    }
+}
