@@ -135,14 +135,18 @@ final class ServerCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onInterrupt(() -> {
-            endpoint.close();
-            server.close();
-            if (cluster[0] != null) {
-                cluster[0].close();
+            // Whatever one step throws, the process still exits: a stop that hangs is worse than one that logs.
+            try {
+                endpoint.close();
+                server.close();
+                if (cluster[0] != null) {
+                    cluster[0].close();
+                }
+                HealthChecks.closeAll(checks);
+                events.close();
+            } finally {
+                stopped.countDown();
             }
-            HealthChecks.closeAll(checks);
-            events.close();
-            stopped.countDown();
         });
         try {
             stopped.await();
