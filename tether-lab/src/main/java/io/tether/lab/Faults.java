@@ -27,9 +27,12 @@ final class Faults {
 
     long inject() {
         switch (net.scenario) {
-            case FIN:
+            case FIN: {
+                // Stamped before asking: the peer's FIN can reach the server before this thread runs again.
+                long t0 = System.nanoTime();
                 peer.tell("close");
-                return System.nanoTime();
+                return t0;
+            }
             case RST:
                 return killWithUnreadData();
             case CABLE_IDLE:
