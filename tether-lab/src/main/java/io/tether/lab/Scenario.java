@@ -156,7 +156,12 @@ public enum Scenario {
             case KEEPALIVE:
                 return Expected.miss("data in flight: keepalive does not probe; retransmissions go on (tcp_retries2)");
             case KEEPALIVE_UT:
-                return Expected.detect(CloseReason.UNREACHABLE, t.userTimeoutMs() + t.rtoStepAllowanceMs());
+                // Nearly always unreachable (the soft error). Once in the CI runs of 2026-12-05 the
+                // kernel gave ETIMEDOUT instead, at the usual 2.26 s: at the abort it held no soft
+                // error (an acceptable ACK clears one; which segment did is not established). The
+                // time is the layer's promise; the reason is what the kernel said, both true.
+                return new Expected(Expected.Kind.DETECT, java.util.EnumSet.of(CloseReason.UNREACHABLE, CloseReason.USER_TIMEOUT),
+                        t.userTimeoutMs() + t.rtoStepAllowanceMs(), "unreachable, or user timeout when the kernel held no soft error at the abort");
             default:
                 return silentPeer(l, t, CloseReason.KEEPALIVE_TIMEOUT);
         }
