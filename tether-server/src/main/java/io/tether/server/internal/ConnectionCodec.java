@@ -45,11 +45,14 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     private int scanned;
     private boolean preambleChecked;
     private boolean failed;
+    /** Under framing auto, an HTTP GET (the first bytes {@code GET }) is a WebSocket client (open_websocket_protocol). */
+    private final boolean webSocketOn;
 
     ConnectionCodec(ServerConnection conn, Framing mode, int maxLength) {
         this.conn = conn;
         this.mode = mode;
         this.maxLength = maxLength;
+        this.webSocketOn = conn.ctx.websocket != null;
     }
 
     // ------------------------------------------------------------------ inbound
@@ -72,6 +75,10 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                 }
                 return;
             }
+            if (mode == Framing.WEBSOCKET && !internalBuffer().isReadable()) {
+                ctx.fireChannelRead(b); // to the HTTP / WebSocket codec behind this handler (WebSocketTransport)
+                return;
+            }
         }
         super.channelRead(ctx, msg);
     }
@@ -85,8 +92,20 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         boolean progressed = false;
         try {
             if (mode == Framing.AUTO) {
-                mode = in.getByte(in.readerIndex()) == FrameCodec.PREAMBLE[0] ? Framing.FRAME : Framing.LINE;
+                Framing detected = detect(in);
+                if (detected == null) { // "GE": a line, or an HTTP GET still coming
+                    conn.ctx.liveness.afterDecode(conn, true, false);
+                    return;
+                }
+                mode = detected;
                 conn.ctx.dispatch.detected(conn, mode); // may close it: a socket refused at accept is answered now
+            }
+            if (mode == Framing.WEBSOCKET) {
+                conn.ctx.liveness.afterDecode(conn, false, true); // the WebSocket codec has its own limits
+                if (!conn.isClosing()) {
+                    out.add(in.readRetainedSlice(in.readableBytes()));
+                }
+                return;
             }
             if (mode == Framing.LINE) {
                 while (!conn.isClosing()) {
@@ -126,6 +145,26 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
             in.skipBytes(in.readableBytes());
             throw e;
         }
+    }
+
+    private static final byte[] GET = {'G', 'E', 'T', ' '};
+
+    /** The framing the first bytes show, or null while they could still be an HTTP GET. */
+    private Framing detect(ByteBuf in) {
+        int first = in.readerIndex();
+        if (in.getByte(first) == FrameCodec.PREAMBLE[0]) {
+            return Framing.FRAME;
+        }
+        if (!webSocketOn) {
+            return Framing.LINE;
+        }
+        int n = Math.min(in.readableBytes(), GET.length);
+        for (int i = 0; i < n; i++) {
+            if (in.getByte(first + i) != GET[i]) {
+                return Framing.LINE;
+            }
+        }
+        return n == GET.length ? Framing.WEBSOCKET : null;
     }
 
     /**
@@ -177,7 +216,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     String unfinished() {
         ByteBuf in = internalBuffer();
         int n = in.readableBytes();
-        if (mode == Framing.LINE) {
+        if (mode == Framing.LINE || mode == Framing.AUTO) {
             return "line (" + n + " bytes, no newline yet)";
         }
         if (!preambleChecked) {

@@ -33,6 +33,8 @@ public final class ServerContext {
     final CloseProtocol close;
     /** Metrics' view of the parts' events; {@link ServerObserver#NONE} unless one was set. */
     final ServerObserver observer;
+    /** WebSocket (open_websocket_protocol or framing websocket), or null. */
+    final WebSocketTransport websocket;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
                          SessionLayer sessions, Ticker ticker) {
@@ -53,6 +55,7 @@ public final class ServerContext {
         this.outbound = new Outbound(this);
         this.limits = new OutboundLimits(this, config);
         this.close = new CloseProtocol(this, config);
+        this.websocket = config.openWebsocketProtocol() ? new WebSocketTransport(config, java.util.Map.of()) : null;
     }
 
     /** Gives each event loop its deadline wheel; called once before the first accept. */

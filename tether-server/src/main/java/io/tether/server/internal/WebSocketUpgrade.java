@@ -1,0 +1,121 @@
+package io.tether.server.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.ReferenceCountUtil;
+import io.tether.core.close.CloseReason;
+import io.tether.core.text.Printable;
+import io.tether.server.Framing;
+
+/**
+ * A connection's HTTP request, before it is a WebSocket: serves a file (the browser client), or
+ * checks path and origin and upgrades, then gives its place in the pipeline to the
+ * {@link WebSocketBridge}. Refusals answer with an HTTP status and close through
+ * {@link CloseProtocol} (reason protocol error, its wire code the HTTP status). Lives only until
+ * the upgrade.
+ */
+final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
+    private final ServerConnection conn;
+    private final WebSocketTransport ws;
+
+    WebSocketUpgrade(ServerConnection conn, WebSocketTransport ws) {
+        this.conn = conn;
+        this.ws = ws;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ReferenceCountUtil.release(msg); // nothing else can come before the upgrade
+            return;
+        }
+        try {
+            request(ctx, req);
+        } finally {
+            req.release();
+        }
+    }
+
+    private void request(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (conn.isClosing()) {
+            return;
+        }
+        if (!req.decoderResult().isSuccess()) {
+            refuse(400, "bad HTTP request: " + req.decoderResult().cause());
+            return;
+        }
+        String path = new QueryStringDecoder(req.uri()).path();
+        boolean upgrade = HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""));
+        WebSocketTransport.StaticFile file = ws.file(path);
+        if (req.method() != HttpMethod.GET) {
+            refuse(405, "HTTP " + req.method() + " " + path + ": only GET is served");
+        } else if (file != null && !upgrade) {
+            conn.channel.write(WebSocketTransport.response(HttpResponseStatus.OK, file.contentType(), Unpooled.wrappedBuffer(file.body())));
+            conn.ctx.close.close(conn, CloseReason.CLOSED_BY_SERVER, "HTTP GET " + path + " served", 0);
+        } else if (!path.equals(ws.path)) {
+            refuse(404, "HTTP GET " + path + ": not websocket_path " + ws.path);
+        } else if (!ws.originAllowed(req.headers().get(HttpHeaderNames.ORIGIN))) {
+            refuse(403, "WebSocket origin " + req.headers().get(HttpHeaderNames.ORIGIN) + " not in websocket_origins");
+        } else if (!upgrade) {
+            refuse(426, "HTTP GET " + path + " without Upgrade: websocket");
+        } else {
+            upgrade(ctx, req);
+        }
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String asked = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        boolean framed = asked != null && asked.contains(WebSocketTransport.SUBPROTOCOL);
+        WebSocketServerHandshakerFactory factory = framed ? ws.framed : ws.plain;
+        WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(conn.channel);
+            conn.ctx.close.close(conn, CloseReason.PROTOCOL_ERROR, "unsupported WebSocket version "
+                    + Printable.of(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION, ""), CloseProtocol.DETAIL_CHARS), 0);
+            return;
+        }
+        ChannelFuture done;
+        try {
+            done = handshaker.handshake(conn.channel, req); // puts the WebSocket codec in, writes the 101
+        } catch (RuntimeException e) { // a request the handshaker cannot answer (no Sec-WebSocket-Key...)
+            refuse(400, "WebSocket handshake: " + e.getMessage());
+            return;
+        }
+        // The bridge takes over at once, so nothing the client sends after the 101 finds this step.
+        ChannelPipeline p = ctx.pipeline();
+        p.addBefore(ctx.name(), "ws-message", new WebSocketFrameAggregator(ws.maxLength));
+        p.replace(this, "ws", new WebSocketBridge(conn, ws.maxLength));
+        done.addListener(f -> {
+            if (!f.isSuccess()) {
+                conn.ctx.close.failed(conn, f.cause(), true);
+            }
+        });
+        if (framed) {
+            conn.framing = Framing.FRAME; // a frame client from now on: its HELLO is due within handshake_timeout
+        } else {
+            conn.ctx.dispatch.opened(conn);
+        }
+    }
+
+    /** Answers {@code status} with the reason, and closes (CloseProtocol writes the answer). */
+    private void refuse(int status, String detail) {
+        conn.ctx.close.close(conn, CloseReason.PROTOCOL_ERROR, detail, status);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        conn.ctx.close.failed(conn, cause, false);
+    }
+}

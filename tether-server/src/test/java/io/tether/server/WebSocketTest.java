@@ -1,0 +1,214 @@
+package io.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.tether.core.close.CloseInfo;
+import io.tether.core.close.CloseReason;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * WebSocket on the server's port (framing auto, open_websocket_protocol), driven by the JDK's own
+ * WebSocket client and, where it must misbehave (FIN, RST, byte-exact frames), by {@link RawWs}:
+ * messages reach the handler, every liveness layer applies, and each way out has its reason and
+ * its WebSocket close code.
+ */
+class WebSocketTest {
+    private final Recorder events = new Recorder();
+    private TetherServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private TetherServer start(ServerConfig.Builder config) {
+        server = TetherServer.builder().config(config.port(0).openWebsocketProtocol(true).build()).handler(events).build().start();
+        return server;
+    }
+
+    private CloseInfo onlyClose() {
+        await().until(() -> events.connects.size() == 1 && events.closes.containsKey(events.connects.get(0)));
+        return events.onlyClose(events.connects.get(0));
+    }
+
+    @Test
+    void textAndBinaryMessagesReachTheHandlerAndComeBackAsTheyWent() throws Exception {
+        events.echo = true;
+        start(ServerConfig.builder());
+        try (WsClient ws = WsClient.connect(server)) {
+            ws.text("hello");
+            ws.binary(new byte[] {0, 1, 2, (byte) 0xFF});
+            await().until(() -> ws.received.size() == 2);
+            // The handler saw both as messages; a UTF-8 message goes back as text, anything else as binary.
+            assertThat(events.received.get(events.connects.get(0))).hasSize(2).first().isEqualTo("hello");
+            assertThat(ws.received).containsExactly("text:hello", "binary:000102ff");
+            assertThat(server.connection(events.connects.get(0)).framing()).isEqualTo(Framing.WEBSOCKET);
+        }
+    }
+
+    @Test
+    void aPingTextIsAnsweredPongAndNotDelivered() throws Exception {
+        start(ServerConfig.builder());
+        try (WsClient ws = WsClient.connect(server)) {
+            ws.text("ping");
+            ws.text("not a ping");
+            await().until(() -> ws.received.size() == 1 && events.received.containsKey(events.connects.get(0)));
+            assertThat(ws.received).containsExactly("text:pong");
+            assertThat(events.received.get(events.connects.get(0))).containsExactly("not a ping");
+        }
+    }
+
+    @Test
+    void anOversizedMessageClosesWith1009AndAReason() throws Exception {
+        start(ServerConfig.builder().packageMaxLength(1024));
+        try (WsClient ws = WsClient.connect(server)) {
+            ws.text("x".repeat(1024)); // exactly the limit: delivered
+            ws.text("y".repeat(1025));
+            assertThat(ws.awaitClose(10)).isEqualTo(1009);
+            assertThat(ws.closeReason).isEqualTo("protocol error: WebSocket message over package_max_length 1024");
+        }
+        CloseInfo close = onlyClose();
+        assertThat(close.reason()).isEqualTo(CloseReason.PROTOCOL_ERROR);
+        assertThat(events.received.get(events.connects.get(0))).containsExactly("x".repeat(1024));
+    }
+
+    @Test
+    void aSilentClientIsClosedByTheIdleDeadlineWithCode4002() throws Exception {
+        start(ServerConfig.builder().heartbeatIdleTime(Duration.ofSeconds(2)));
+        try (WsClient ws = WsClient.connect(server)) { // the JDK client never pings on its own
+            assertThat(ws.awaitClose(10)).isEqualTo(4002);
+            assertThat(ws.closeReason).startsWith("idle timeout: nothing received for ");
+            long ms = (ws.closedAtNanos - ws.connectedAtNanos) / 1_000_000;
+            // Bound: heartbeat_idle_time 2 s from the last byte (the upgrade request, just before
+            // connectedAt); tolerance -50 ms for the wheel's tick and clocks, +1 s for a loaded machine.
+            assertThat(ms).isBetween(1950L, 3000L);
+        }
+        assertThat(onlyClose().reason()).isEqualTo(CloseReason.IDLE_TIMEOUT);
+    }
+
+    @Test
+    void serverPingsAreWebSocketPingsAndThePongsKeepASilentClientAlive() throws Exception {
+        start(ServerConfig.builder().heartbeatIdleTime(Duration.ofSeconds(1)).serverPingInterval(Duration.ofMillis(300))
+                .serverPingTimeout(Duration.ofMillis(500)));
+        try (WsClient ws = WsClient.connect(server)) {
+            // 3 idle times: the client sends nothing but the pongs the JDK answers the server's pings with.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !ws.closeCode.isDone());
+            assertThat(ws.pings.get()).as("pings over 3 s at a 300 ms interval").isGreaterThanOrEqualTo(3);
+            assertThat(events.closes).isEmpty();
+        }
+    }
+
+    @Test
+    void aClientsPingFrameIsAnsweredWithItsPayload() throws Exception {
+        start(ServerConfig.builder());
+        try (WsClient ws = WsClient.connect(server)) {
+            ws.ws.sendPing(ByteBuffer.wrap("probe".getBytes(StandardCharsets.UTF_8))).join();
+            await().until(() -> ws.pongs.size() == 1);
+            assertThat(StandardCharsets.UTF_8.decode(ws.pongs.get(0)).toString()).isEqualTo("probe");
+        }
+    }
+
+    @Test
+    void anOriginNotAllowedIsRefusedWith403BeforeTheUpgrade() throws Exception {
+        start(ServerConfig.builder().websocketOrigins("https://good.example, http://localhost:8080"));
+        assertThatThrownBy(() -> WsClient.connect(WsClient.uri(server, "/ws"), null, "https://evil.example"))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(403));
+        assertThat(onlyClose().detail()).isEqualTo("WebSocket origin https://evil.example not in websocket_origins");
+        try (WsClient ok = WsClient.connect(WsClient.uri(server, "/ws"), null, "http://localhost:8080")) {
+            ok.text("ping");
+            await().until(() -> ok.received.contains("text:pong"));
+        }
+    }
+
+    @Test
+    void aWrongPathGets404AndAPlainGetGets426() throws Exception {
+        start(ServerConfig.builder());
+        try (RawWs r = new RawWs(server.localAddress(), RawWs.upgrade("/other", ""))) {
+            assertThat(r.response).startsWith("HTTP/1.1 404");
+        }
+        try (RawWs r = new RawWs(server.localAddress(), "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")) {
+            assertThat(r.response).startsWith("HTTP/1.1 426");
+        }
+        await().until(() -> events.closeCount() == 2);
+        assertThat(events.closes.values()).allSatisfy(l -> assertThat(l.get(0).reason()).isEqualTo(CloseReason.PROTOCOL_ERROR));
+    }
+
+    @Test
+    void aLineClientAndAWebSocketClientShareOnePortUnderFramingAuto() throws Exception {
+        events.echo = true;
+        start(ServerConfig.builder());
+        try (TestClient line = TestClient.line(server); WsClient ws = WsClient.connect(server); TestClient frame = TestClient.frame(server)) {
+            line.sendLine("GETTING on"); // only a first line beginning "GET " is taken for HTTP
+            ws.text("from the browser");
+            line.sendLine("from nc");
+            assertThat(line.readLine()).isEqualTo("GETTING on");
+            assertThat(line.readLine()).isEqualTo("from nc");
+            await().until(() -> ws.received.size() == 1);
+            assertThat(ws.received).containsExactly("text:from the browser");
+            assertThat(frame.welcome).isNotNull();
+        }
+    }
+
+    @Test
+    void aCloseFrameIsPeerClosedWithItsCodeAndIsAnsweredWithOne() throws Exception {
+        start(ServerConfig.builder());
+        try (RawWs r = RawWs.open(server, "")) {
+            byte[] payload = {(byte) 0x03, (byte) 0xE9, 't', 'a', 'b'}; // 1001 going away, as a closing tab sends
+            r.send(8, payload);
+            RawWs.WsFrame echo = r.read();
+            assertThat(echo.opcode()).isEqualTo(8);
+            assertThat(echo.closeCode()).isEqualTo(1001);
+            assertThat(r.read()).as("then the server closes").isNull();
+        }
+        CloseInfo close = onlyClose();
+        assertThat(close.reason()).isEqualTo(CloseReason.PEER_CLOSED);
+        assertThat(close.detail()).isEqualTo("WebSocket close 1001 (going away): tab");
+    }
+
+    @Test
+    void aFinWithoutACloseFrameIsPeerClosedAndAnRstIsPeerReset() throws Exception {
+        start(ServerConfig.builder());
+        try (RawWs fin = RawWs.open(server, "")) {
+            fin.text("last words");
+            fin.socket.shutdownOutput();
+            assertThat(fin.read()).isNull();
+        }
+        await().until(() -> events.closeCount() == 1);
+        long first = events.connects.get(0);
+        assertThat(events.onlyClose(first).reason()).isEqualTo(CloseReason.PEER_CLOSED);
+        assertThat(events.received.get(first)).containsExactly("last words");
+        RawWs rst = RawWs.open(server, "");
+        await().until(() -> events.connects.size() == 2);
+        rst.reset();
+        await().until(() -> events.closeCount() == 2);
+        assertThat(events.onlyClose(events.connects.get(1)).reason()).isEqualTo(CloseReason.PEER_RESET);
+    }
+
+    @Test
+    void shutdownClosesWith4009AndTheApplicationsCloseWith4006() throws Exception {
+        start(ServerConfig.builder());
+        try (WsClient a = WsClient.connect(server); WsClient b = WsClient.connect(server)) {
+            await().until(() -> events.connects.size() == 2);
+            server.connection(events.connects.get(0)).close();
+            assertThat(a.awaitClose(10)).isEqualTo(4006);
+            assertThat(a.closeReason).isEqualTo("closed by server");
+            server.close();
+            assertThat(b.awaitClose(10)).isEqualTo(4009);
+            assertThat(b.closeReason).isEqualTo("shutdown");
+        }
+        List<CloseInfo> all = events.closes.values().stream().map(l -> l.get(0)).toList();
+        assertThat(all).extracting(CloseInfo::reason).containsExactlyInAnyOrder(CloseReason.CLOSED_BY_SERVER, CloseReason.SHUTDOWN);
+    }
+}
