@@ -126,6 +126,7 @@ class WebSocketSessionTest {
             c.send(new Frame.Close(1007, "bye"));
             await().until(() -> s.state() == Session.State.ENDED);
             assertThat(s.end().lastClose().reason()).isEqualTo(CloseReason.PEER_CLOSED);
+            assertThat(c.ws.awaitClose(10)).as("the WebSocket closes cleanly too").isEqualTo(1000);
         }
     }
 

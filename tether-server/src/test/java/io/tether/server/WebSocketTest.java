@@ -183,6 +183,9 @@ class WebSocketTest {
         try (RawWs fin = RawWs.open(server, "")) {
             fin.text("last words");
             fin.socket.shutdownOutput();
+            RawWs.WsFrame last = fin.read();
+            assertThat(last.opcode()).as("a close frame, then the server's FIN").isEqualTo(8);
+            assertThat(last.closeCode()).isEqualTo(1000);
             assertThat(fin.read()).isNull();
         }
         await().until(() -> events.closeCount() == 1);

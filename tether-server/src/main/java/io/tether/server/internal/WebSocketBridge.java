@@ -212,13 +212,18 @@ final class WebSocketBridge extends ChannelDuplexHandler {
         }
     }
 
-    /** The peer closed with a close frame: answer with one (RFC 6455, 5.5.1), then close. */
+    /**
+     * Every WebSocket close ends with a close frame (RFC 6455, 5.5.1): one the server decided sent its
+     * own ({@link #write}); when the peer closed, the server answers with the peer's code (1000 after
+     * a tether.v1 CLOSE frame or a FIN). Not to a slow consumer: it would wait behind what it does not read.
+     */
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        if (peerClose != 0 && !closeSent && ctx.channel().isActive()) {
+        if (!closeSent && ctx.channel().isActive() && conn.closeReason != CloseReason.SLOW_CONSUMER) {
             closeSent = true;
-            CloseWebSocketFrame echo = peerClose > 0 ? new CloseWebSocketFrame(peerClose, null) : new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER);
-            ctx.writeAndFlush(echo).addListener(f -> ctx.close(promise));
+            CloseWebSocketFrame last = peerClose < 0 ? new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER)
+                    : new CloseWebSocketFrame(peerClose > 0 ? peerClose : WebSocketCloseStatus.NORMAL_CLOSURE.code(), null);
+            ctx.writeAndFlush(last).addListener(f -> ctx.close(promise));
             return;
         }
         ctx.close(promise);
