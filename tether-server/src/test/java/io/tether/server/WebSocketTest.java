@@ -133,7 +133,7 @@ class WebSocketTest {
     }
 
     @Test
-    void aWrongPathGets404AndAPlainGetGets426() throws Exception {
+    void aWrongPathGets404AndAPlainGetOrAnOldVersionGets426() throws Exception {
         start(ServerConfig.builder());
         try (RawWs r = new RawWs(server.localAddress(), RawWs.upgrade("/other", ""))) {
             assertThat(r.response).startsWith("HTTP/1.1 404");
@@ -141,7 +141,10 @@ class WebSocketTest {
         try (RawWs r = new RawWs(server.localAddress(), "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")) {
             assertThat(r.response).startsWith("HTTP/1.1 426");
         }
-        await().until(() -> events.closeCount() == 2);
+        try (RawWs r = new RawWs(server.localAddress(), RawWs.upgrade("/ws", "").replace("Version: 13", "Version: 99"))) {
+            assertThat(r.response).startsWith("HTTP/1.1 426").contains("sec-websocket-version: 13");
+        }
+        await().until(() -> events.closeCount() == 3);
         assertThat(events.closes.values()).allSatisfy(l -> assertThat(l.get(0).reason()).isEqualTo(CloseReason.PROTOCOL_ERROR));
     }
 
@@ -195,7 +198,10 @@ class WebSocketTest {
         RawWs rst = RawWs.open(server, "");
         await().until(() -> events.connects.size() == 2);
         rst.reset();
-        await().until(() -> events.closeCount() == 2);
+        try (RawWs r = new RawWs(server.localAddress(), RawWs.upgrade("/ws", "").replace("Version: 13", "Version: 99"))) {
+            assertThat(r.response).startsWith("HTTP/1.1 426").contains("sec-websocket-version: 13");
+        }
+        await().until(() -> events.closeCount() == 3);
         assertThat(events.onlyClose(events.connects.get(1)).reason()).isEqualTo(CloseReason.PEER_RESET);
     }
 

@@ -120,7 +120,11 @@ final class WebSocketTransport {
 
     /** The refusal a connection closed before its upgrade gets: {@code status} and the close's words. */
     static FullHttpResponse refusal(int status, String text) {
-        return response(HttpResponseStatus.valueOf(status), "text/plain; charset=utf-8",
+        FullHttpResponse r = response(HttpResponseStatus.valueOf(status), "text/plain; charset=utf-8",
                 Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
+        if (status == HttpResponseStatus.UPGRADE_REQUIRED.code()) {
+            r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13"); // the version this server speaks (RFC 6455, 4.4)
+        }
+        return r;
     }
 }

@@ -80,10 +80,9 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         boolean framed = asked != null && asked.contains(WebSocketTransport.SUBPROTOCOL);
         WebSocketServerHandshakerFactory factory = framed ? ws.framed : ws.plain;
         WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
-        if (handshaker == null) {
-            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(conn.channel);
-            conn.ctx.close.close(conn, CloseReason.PROTOCOL_ERROR, "unsupported WebSocket version "
-                    + Printable.of(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION, ""), CloseProtocol.DETAIL_CHARS), 0);
+        if (handshaker == null) { // 426 with Sec-WebSocket-Version: 13 (WebSocketTransport.refusal)
+            refuse(426, "unsupported WebSocket version " + Printable.of(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION, ""),
+                    CloseProtocol.DETAIL_CHARS));
             return;
         }
         ChannelFuture done;
