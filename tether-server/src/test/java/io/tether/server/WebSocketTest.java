@@ -149,6 +149,23 @@ class WebSocketTest {
     }
 
     @Test
+    void theBrowserClientAndGivenFilesAreServedByGet() throws Exception {
+        server = TetherServer.builder().config(ServerConfig.builder().port(0).openWebsocketProtocol(true).build()).handler(events)
+                .httpFile("/", "text/html; charset=utf-8", "<p>hi</p>".getBytes(StandardCharsets.UTF_8)).build().start();
+        try (RawWs r = new RawWs(server.localAddress(), "GET /tether.js HTTP/1.1\r\nHost: x\r\n\r\n")) {
+            assertThat(r.response).startsWith("HTTP/1.1 200").contains("content-type: text/javascript");
+            String body = new String(r.socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(body).contains("export class TetherClient");
+        }
+        try (RawWs r = new RawWs(server.localAddress(), "GET /?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")) {
+            assertThat(r.response).startsWith("HTTP/1.1 200").contains("content-length: 9");
+            assertThat(new String(r.socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("<p>hi</p>");
+        }
+        await().until(() -> events.closeCount() == 2);
+        assertThat(events.closes.values()).allSatisfy(l -> assertThat(l.get(0).reason()).isEqualTo(CloseReason.CLOSED_BY_SERVER));
+    }
+
+    @Test
     void aLineClientAndAWebSocketClientShareOnePortUnderFramingAuto() throws Exception {
         events.echo = true;
         start(ServerConfig.builder());

@@ -57,7 +57,7 @@ final class WebSocketTransport {
     record StaticFile(byte[] body, String contentType) {
     }
 
-    WebSocketTransport(ServerConfig config, Map<String, StaticFile> pages) {
+    WebSocketTransport(ServerConfig config) {
         this.config = config;
         this.path = config.websocketPath();
         this.origins = config.websocketOrigins();
@@ -72,7 +72,11 @@ final class WebSocketTransport {
         if (client != null) {
             files.put(CLIENT_PATH, new StaticFile(client, "text/javascript; charset=utf-8"));
         }
-        files.putAll(pages);
+    }
+
+    /** Before the server starts (the map is read by the event loops after). */
+    void addFile(String path, StaticFile file) {
+        files.put(path, file);
     }
 
     private WebSocketDecoderConfig decoderConfig(int max) {
