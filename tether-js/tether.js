@@ -167,6 +167,7 @@ export class TetherClient {
     this._pingId = 0;
     this._pingSentAt = 0;
     this._lastRx = 0;
+    this._lastTx = 0;
     this._ackTimer = null;
     this._wake = () => this._wakeUp();
   }
@@ -299,7 +300,7 @@ export class TetherClient {
       if (fresh) this._received = 0;
       // Drop what the server already has; what it lacks is resent first, in order.
       while (this._unacked.length && this._unacked[0].seq <= w.receivedSeq) this._unacked.shift().resolve();
-      for (const m of this._unacked) this._ws.send(frame(T.SEQ_DATA, concat([u64(m.seq), m.bytes])));
+      for (const m of this._unacked) this._tx(frame(T.SEQ_DATA, concat([u64(m.seq), m.bytes])));
       if (w.resumed) this.resumes++;
     }
     // The heartbeat: at most half the server's idle timeout, never more often than its minimum interval.
@@ -317,7 +318,7 @@ export class TetherClient {
   _frame(f) {
     switch (f.type) {
       case T.PING:
-        this._ws.send(frame(T.PONG, concat([u64(f.id), new Uint8Array([0])])));
+        this._tx(frame(T.PONG, concat([u64(f.id), new Uint8Array([0])])));
         break;
       case T.PONG:
         if (this._pingSentAt && f.id === this._pingId) {
@@ -354,6 +355,12 @@ export class TetherClient {
     }
   }
 
+  /** Sends one frame on the current socket; what was sent last decides when the next ping is due. */
+  _tx(bytes) {
+    this._lastTx = Date.now();
+    this._ws.send(bytes);
+  }
+
   _deliver(bytes) {
     this._emit('message', { data: this.options.binary ? bytes.slice() : fromUtf8.decode(bytes) });
   }
@@ -362,7 +369,7 @@ export class TetherClient {
     if (this._ackTimer) return;
     this._ackTimer = setTimeout(() => {
       this._ackTimer = null;
-      if (this.state === 'open' && this._ws?.readyState === 1) this._ws.send(frame(T.ACK, u64(this._received)));
+      if (this.state === 'open' && this._ws?.readyState === 1) this._tx(frame(T.ACK, u64(this._received)));
     }, 0);
   }
 
@@ -373,9 +380,9 @@ export class TetherClient {
       if (this.welcome.receivedSeq !== null) {
         const seq = this._nextSeq++;
         this._unacked.push({ seq, ...m });
-        this._ws.send(frame(T.SEQ_DATA, concat([u64(seq), m.bytes])));
+        this._tx(frame(T.SEQ_DATA, concat([u64(seq), m.bytes])));
       } else {
-        this._ws.send(frame(T.DATA, m.bytes));
+        this._tx(frame(T.DATA, m.bytes));
         m.resolve();
       }
     }
@@ -389,13 +396,16 @@ export class TetherClient {
     if (this.state !== 'open') return;
     const now = Date.now();
     // Any message is life: a ping's answer is overdue only when nothing at all arrived for the timeout.
-    const due = this._pingSentAt ? Math.max(this._pingSentAt, this._lastRx) + this.options.pingTimeoutMs : this._lastRx + this.heartbeatMs;
+    // A ping is due when nothing was received, or nothing sent (the server's idle deadline counts only
+    // what it receives), for the heartbeat.
+    const due = this._pingSentAt ? Math.max(this._pingSentAt, this._lastRx) + this.options.pingTimeoutMs
+      : Math.min(this._lastRx, this._lastTx) + this.heartbeatMs;
     this._liveTimer = this._after(Math.max(0, due - now), () => {
       if (this.state !== 'open') return;
       if (this._pingSentAt && Date.now() - this._lastRx >= this.options.pingTimeoutMs
           && Date.now() - this._pingSentAt >= this.options.pingTimeoutMs) {
         this._lost(`server silent: no answer to a ping for ${Date.now() - this._pingSentAt} ms`, CloseCodes.PING_TIMEOUT);
-      } else if (!this._pingSentAt && Date.now() - this._lastRx >= this.heartbeatMs) {
+      } else if (!this._pingSentAt && Date.now() - Math.min(this._lastRx, this._lastTx) >= this.heartbeatMs) {
         this._sendPing();
       } else {
         this._pingDue();
@@ -406,7 +416,7 @@ export class TetherClient {
   _sendPing() {
     this._pingId++;
     this._pingSentAt = Date.now();
-    this._ws.send(frame(T.PING, u64(this._pingId)));
+    this._tx(frame(T.PING, u64(this._pingId)));
     this._pingDue();
   }
 

@@ -1,10 +1,14 @@
 package io.tether.cli;
 
+import io.tether.core.close.CloseInfo;
 import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.health.HealthChecks;
+import io.tether.server.Connection;
+import io.tether.server.Message;
 import io.tether.server.ServerConfig;
+import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
 import io.tether.server.health.HealthCheck;
 import java.nio.file.Path;
@@ -37,6 +41,10 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--echo", description = "Echo every message back to its sender.")
     boolean echo;
+
+    @Option(names = "--websocket-demo", description = "Serve a chat and live-counter page for browsers at / (WebSocket and "
+            + "resumable sessions on; docs/WEBSOCKET.md).")
+    boolean websocketDemo;
 
     @Option(names = "--health", paramLabel = "KEY=VALUE",
             description = "A health check key without its 'health.' prefix, e.g. --health redis.uri=redis://127.0.0.1:6379 (docs/HEALTH.md). Repeatable.")
@@ -102,11 +110,36 @@ final class ServerCommand implements Callable<Integer> {
             return 2;
         }
         EventLog events = new EventLog(echo);
-        TetherServer.Builder builder = TetherServer.builder().config(config).handler(events);
+        WebSocketDemo demo = websocketDemo ? new WebSocketDemo() : null;
+        TetherServer.Builder builder = TetherServer.builder().config(demo == null ? config : WebSocketDemo.config(config)).handler(events);
+        if (demo != null) {
+            demo.install(builder).handler(new ServerHandler() { // the demo's messages, the event log's lines
+                @Override
+                public void onConnect(Connection conn) {
+                    events.onConnect(conn);
+                }
+
+                @Override
+                public void onReceive(Connection conn, Message message) {
+                    events.onReceive(conn, message);
+                    demo.onReceive(conn, message);
+                }
+
+                @Override
+                public void onClose(Connection conn, CloseInfo info) {
+                    events.onClose(conn, info);
+                }
+            });
+        }
         checks.forEach(builder::healthCheck);
         TetherServer server;
         try {
             server = endpoint.start(builder);
+            if (demo != null) {
+                demo.start(server);
+                System.out.println("tether server: WebSocket demo at http://" + server.localAddress().getHostString() + ":"
+                        + server.localAddress().getPort() + "/");
+            }
         } catch (IllegalStateException e) {
             HealthChecks.closeAll(checks);
             events.close();
@@ -116,6 +149,9 @@ final class ServerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Shutdown.onInterrupt(() -> {
             endpoint.close();
+            if (demo != null) {
+                demo.close();
+            }
             server.close();
             HealthChecks.closeAll(checks);
             events.close();
