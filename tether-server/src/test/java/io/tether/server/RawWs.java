@@ -37,6 +37,7 @@ final class RawWs implements AutoCloseable {
     /** Connects and sends {@code request} (an HTTP request head); reads the response head. */
     RawWs(InetSocketAddress server, String request) throws IOException {
         socket = new Socket();
+        socket.setReceiveBufferSize(16 * 1024); // small, so a test that reads nothing fills the server's queue soon
         socket.connect(server, 2000);
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
@@ -69,6 +70,12 @@ final class RawWs implements AutoCloseable {
 
     /** A masked frame, as a client must send (opcode 1 text, 2 binary, 8 close, 9 ping). */
     void send(int opcode, byte[] payload) throws IOException {
+        out.write(masked(opcode, payload));
+        out.flush();
+    }
+
+    /** The bytes of a masked frame. */
+    static byte[] masked(int opcode, byte[] payload) {
         ByteArrayOutputStream f = new ByteArrayOutputStream();
         f.write(0x80 | opcode);
         int n = payload.length;
@@ -86,12 +93,11 @@ final class RawWs implements AutoCloseable {
         }
         byte[] mask = new byte[4];
         ThreadLocalRandom.current().nextBytes(mask);
-        f.write(mask);
+        f.writeBytes(mask);
         for (int i = 0; i < n; i++) {
             f.write(payload[i] ^ mask[i & 3]);
         }
-        out.write(f.toByteArray());
-        out.flush();
+        return f.toByteArray();
     }
 
     void text(String s) throws IOException {

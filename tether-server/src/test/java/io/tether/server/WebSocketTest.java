@@ -70,6 +70,57 @@ class WebSocketTest {
     }
 
     @Test
+    void aFloodOfPingTextsIsToldThenClosedWith4011ByThePingRate() throws Exception {
+        start(ServerConfig.builder().pingMinInterval(Duration.ofSeconds(10)).pingBurst(2).pingStrikes(1));
+        try (RawWs r = RawWs.open(server, "")) {
+            // Pipelined in one write: the first is free, 2 from the burst, the 4th over (notice), the 5th more than 1 over.
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 6; i++) {
+                all.writeBytes(RawWs.masked(1, "ping".getBytes(StandardCharsets.US_ASCII)));
+            }
+            r.socket.getOutputStream().write(all.toByteArray());
+            List<String> texts = new java.util.ArrayList<>();
+            RawWs.WsFrame f;
+            while ((f = r.read()) != null && f.opcode() == 1) {
+                texts.add(f.text());
+            }
+            assertThat(texts).containsExactly("pong", "pong", "pong",
+                    "notice too many pings: at most one every 10000 ms after a burst of 2", "pong");
+            assertThat(f.opcode()).isEqualTo(8);
+            assertThat(f.closeCode()).isEqualTo(4011);
+            assertThat(f.closeReason()).startsWith("too many pings: ");
+        }
+        assertThat(onlyClose().reason()).isEqualTo(CloseReason.TOO_MANY_PINGS);
+    }
+
+    @Test
+    void aClientThatReadsNothingIsASlowConsumerByTheOutboundLimits() throws Exception {
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        server = TetherServer.builder().config(ServerConfig.builder().port(0).openWebsocketProtocol(true)
+                .outboundHardLimit(1024 * 1024).build()).handler(new ServerHandler() {
+                    @Override
+                    public void onReceive(Connection conn, Message m) {
+                        for (int i = 0; i < 256; i++) { // 16 MB to a client that reads nothing: past the kernel's buffers too
+                            conn.send(chunk);
+                        }
+                    }
+
+                    @Override
+                    public void onClose(Connection conn, CloseInfo info) {
+                        events.onClose(conn, info);
+                    }
+                }).build().start();
+        try (RawWs r = RawWs.open(server, "")) {
+            r.text("flood me");
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.closeCount() == 1);
+        }
+        CloseInfo close = events.closes.values().iterator().next().get(0);
+        assertThat(close.reason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+        assertThat(close.detail()).contains("outbound_hard_limit 1048576");
+    }
+
+    @Test
     void anOversizedMessageClosesWith1009AndAReason() throws Exception {
         start(ServerConfig.builder().packageMaxLength(1024));
         try (WsClient ws = WsClient.connect(server)) {
