@@ -217,6 +217,35 @@ class WebSocketTest {
     }
 
     @Test
+    void anUpgradeOrAHelloNotFinishedWithinHandshakeTimeoutIsRefused() throws Exception {
+        start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(500)));
+        try (RawWs r = new RawWs(server.localAddress(), "GET /ws HTTP/1.1\r\nHost: x\r\n")) { // the head never ends
+            assertThat(r.response).startsWith("HTTP/1.1 400")
+                    .endsWith("\r\n\r\n"); // the head; the body says why
+            assertThat(new String(r.socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("protocol error: handshake_timeout: no WebSocket upgrade within 500 ms\n");
+        }
+        try (WsClient framed = WsClient.connect(WsClient.uri(server, "/ws"), "tether.v1", null)) { // upgraded, no HELLO
+            assertThat(framed.awaitClose(10)).isEqualTo(4008);
+            assertThat(framed.closeReason).isEqualTo("protocol error: handshake_timeout: no HELLO within 500 ms");
+        }
+    }
+
+    @Test
+    void underFramingWebsocketOnlyWebSocketClientsAreServed() throws Exception {
+        events.echo = true;
+        server = TetherServer.builder().config(ServerConfig.builder().port(0).framing(Framing.WEBSOCKET).build()).handler(events).build().start();
+        try (WsClient ws = WsClient.connect(server)) {
+            ws.text("hi");
+            await().until(() -> ws.received.contains("text:hi"));
+        }
+        try (TestClient line = TestClient.line(server)) {
+            line.sendLine("hello");
+            assertThat(line.readLine()).startsWith("HTTP/1.1 400");
+        }
+    }
+
+    @Test
     void aLineClientAndAWebSocketClientShareOnePortUnderFramingAuto() throws Exception {
         events.echo = true;
         start(ServerConfig.builder());

@@ -18,6 +18,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.tether.core.close.CloseReason;
 import io.tether.core.text.Printable;
 import io.tether.server.Framing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A connection's HTTP request, before it is a WebSocket: serves a file (the browser client), or
@@ -27,6 +29,7 @@ import io.tether.server.Framing;
  * the upgrade.
  */
 final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.server");
     private final ServerConnection conn;
     private final WebSocketTransport ws;
 
@@ -53,23 +56,25 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!req.decoderResult().isSuccess()) {
-            refuse(400, "bad HTTP request: " + req.decoderResult().cause());
+            refuse(400, "bad HTTP request: " + Printable.of(String.valueOf(req.decoderResult().cause()), CloseProtocol.DETAIL_CHARS));
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
+        String shown = Printable.of(path, CloseProtocol.DETAIL_CHARS); // the peer's text, for details and logs
         boolean upgrade = HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""));
         WebSocketTransport.StaticFile file = ws.file(path);
         if (req.method() != HttpMethod.GET) {
-            refuse(405, "HTTP " + req.method() + " " + path + ": only GET is served");
+            refuse(405, "HTTP " + Printable.of(req.method().name(), 20) + " " + shown + ": only GET is served");
         } else if (file != null && !upgrade) {
             conn.channel.write(WebSocketTransport.response(HttpResponseStatus.OK, file.contentType(), Unpooled.wrappedBuffer(file.body())));
-            conn.ctx.close.close(conn, CloseReason.CLOSED_BY_SERVER, "HTTP GET " + path + " served", 0);
+            conn.ctx.close.close(conn, CloseReason.CLOSED_BY_SERVER, "HTTP GET " + shown + " served", 0);
         } else if (!path.equals(ws.path)) {
-            refuse(404, "HTTP GET " + path + ": not websocket_path " + ws.path);
+            refuse(404, "HTTP GET " + shown + ": not websocket_path " + ws.path);
         } else if (!ws.originAllowed(req.headers().get(HttpHeaderNames.ORIGIN))) {
-            refuse(403, "WebSocket origin " + req.headers().get(HttpHeaderNames.ORIGIN) + " not in websocket_origins");
+            refuse(403, "WebSocket origin " + Printable.of(String.valueOf(req.headers().get(HttpHeaderNames.ORIGIN)), CloseProtocol.DETAIL_CHARS)
+                    + " not in websocket_origins");
         } else if (!upgrade) {
-            refuse(426, "HTTP GET " + path + " without Upgrade: websocket");
+            refuse(426, "HTTP GET " + shown + " without Upgrade: websocket");
         } else {
             upgrade(ctx, req);
         }
@@ -89,7 +94,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         try {
             done = handshaker.handshake(conn.channel, req); // puts the WebSocket codec in, writes the 101
         } catch (RuntimeException e) { // a request the handshaker cannot answer (no Sec-WebSocket-Key...)
-            refuse(400, "WebSocket handshake: " + e.getMessage());
+            refuse(400, "WebSocket handshake: " + Printable.of(String.valueOf(e.getMessage()), CloseProtocol.DETAIL_CHARS));
             return;
         }
         // The bridge takes over at once, so nothing the client sends after the 101 finds this step.
@@ -110,6 +115,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
 
     /** Answers {@code status} with the reason, and closes (CloseProtocol writes the answer). */
     private void refuse(int status, String detail) {
+        log.info("{} refused with HTTP {}: {}", conn, status, detail);
         conn.ctx.close.close(conn, CloseReason.PROTOCOL_ERROR, detail, status);
     }
 
