@@ -24,15 +24,7 @@ final class FrameWs implements AutoCloseable {
 
     /** The frame as the bytes of one binary message. */
     static byte[] bytes(Frame f) {
-        ByteBuf b = Unpooled.buffer();
-        try {
-            FrameCodec.encode(f, b);
-            byte[] out = new byte[b.readableBytes()];
-            b.readBytes(out);
-            return out;
-        } finally {
-            b.release();
-        }
+        return TestClient.encode(f);
     }
 
     void send(Frame f) {
