@@ -42,6 +42,8 @@ export interface Options {
   binary?: boolean;
   /** The WebSocket class; default globalThis.WebSocket (browsers, Node.js 22). */
   WebSocket?: unknown;
+  /** The backoff's jitter source, returning [0, 1); default Math.random (tests pin it). */
+  random?: () => number;
 }
 
 export interface Welcome {

@@ -145,6 +145,7 @@ export class TetherClient {
       backoffMaxMs: 10000,
       binary: false,           // deliver messages as Uint8Array instead of strings
       WebSocket: globalThis.WebSocket,
+      random: Math.random,     // the backoff's jitter, in [0, 1)
       ...options,
     };
     if (!this.options.WebSocket) throw new Error('no WebSocket: pass options.WebSocket (Node.js before 22: the ws package)');
@@ -492,7 +493,7 @@ export class TetherClient {
     if (next ?? (!wasOpen || code === CloseCodes.PING_TIMEOUT)) this._urlIndex++;
     const cap = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** this._attempt);
     this._attempt = Math.min(this._attempt + 1, 30);
-    const delay = wasOpen || now ? 0 : Math.floor(Math.random() * cap);
+    const delay = wasOpen || now ? 0 : Math.floor(this.options.random() * cap);
     this.reconnects++;
     this._setState('reconnecting', reason, code);
     this._backoffTimer = this._after(delay, () => {

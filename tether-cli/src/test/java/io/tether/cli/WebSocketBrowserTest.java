@@ -70,10 +70,10 @@ class WebSocketBrowserTest {
         servers.forEach(TetherServer::close);
     }
 
-    /** The demo on a free port of this JVM, recording what its handler receives. */
+    /** The demo in this JVM (on the config's port: 0 for a free one), recording what its handler receives. */
     private TetherServer demoServer(ServerConfig.Builder config) {
         WebSocketDemo demo = new WebSocketDemo();
-        TetherServer.Builder b = demo.install(TetherServer.builder().config(WebSocketDemo.config(config.port(0).build())));
+        TetherServer.Builder b = demo.install(TetherServer.builder().config(WebSocketDemo.config(config.build())));
         b.handler(new ServerHandler() {
             @Override
             public void onReceive(Connection conn, Message message) {
@@ -126,7 +126,7 @@ class WebSocketBrowserTest {
 
     @Test
     void thePageConnectsExchangesMessagesAndShowsTheRoundTrip(@TempDir Path profile) throws Exception {
-        TetherServer server = demoServer(ServerConfig.builder().heartbeatIdleTime(Duration.ofSeconds(10)));
+        TetherServer server = demoServer(ServerConfig.builder().port(0).heartbeatIdleTime(Duration.ofSeconds(10)));
         browser(profile).get(page(server));
         WebDriverWait wait = waitUpTo(15);
         wait.until(b -> "open".equals(b.findElement(By.id("state")).getText()));
@@ -147,7 +147,7 @@ class WebSocketBrowserTest {
         child = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"), "io.tether.cli.TetherCommand", "server",
                 "--websocket-demo", "--port", String.valueOf(frozenPort), "--heartbeat-idle-time", "10s").redirectErrorStream(true).start();
         awaitLine(child, "WebSocket demo at");
-        TetherServer second = demoServer(ServerConfig.builder().heartbeatIdleTime(Duration.ofSeconds(10)));
+        TetherServer second = demoServer(ServerConfig.builder().port(0).heartbeatIdleTime(Duration.ofSeconds(10)));
         long hb = 1000;
         long timeout = 1000;
         String first = "ws://127.0.0.1:" + frozenPort + "/ws";
@@ -181,7 +181,7 @@ class WebSocketBrowserTest {
 
     @Test
     void aConnectionResetMidStreamResumesAndEveryMessageArrivesOnceInOrder(@TempDir Path profile) throws Exception {
-        TetherServer server = demoServer(ServerConfig.builder().heartbeatIdleTime(Duration.ofSeconds(10))
+        TetherServer server = demoServer(ServerConfig.builder().port(0).heartbeatIdleTime(Duration.ofSeconds(10))
                 .sessionResumeWindow(Duration.ofSeconds(30)));
         browser(profile).get(page(server) + "?backoff=500");
         WebDriverWait wait = waitUpTo(30);
@@ -211,6 +211,27 @@ class WebSocketBrowserTest {
         assertThat(((Number) js("return window.demo.client.welcome.connectionId")).longValue()).isNotEqualTo(firstConnection);
         // The page after the reset and its resume: docs/WEBSOCKET.md shows it.
         screenshot(Path.of("..", "docs", "websocket-demo.png"));
+    }
+
+    @Test
+    void theNetworkComingBackEndsTheBackoffWaitAtOnce(@TempDir Path profile) throws Exception {
+        int port = freePort(); // nothing listens there yet: the first attempt is refused
+        String page = "<!doctype html><script type=module>import { TetherClient } from '/tether.js';"
+                + "window.states = []; const c = window.client = new TetherClient('ws://127.0.0.1:" + port + "/ws',"
+                + " { backoffInitialMs: 600000, backoffMaxMs: 600000, random: () => 0.99 });" // a 594 s wait
+                + "c.on('state', (s) => states.push({ ...s, at: Date.now() })); c.start();</script>";
+        TetherServer pages = TetherServer.builder().config(ServerConfig.builder().port(0).openWebsocketProtocol(true).build())
+                .httpFile("/online.html", "text/html", page.getBytes(StandardCharsets.UTF_8)).build().start();
+        servers.add(pages);
+        browser(profile).get(page(pages) + "online.html");
+        WebDriverWait wait = waitUpTo(15);
+        wait.until(b -> "reconnecting".equals(js("return window.client.state")));
+        demoServer(ServerConfig.builder().port(port));
+        long online = System.currentTimeMillis();
+        js("window.dispatchEvent(new Event('online'))");
+        wait.until(b -> "open".equals(js("return window.client.state")));
+        long took = System.currentTimeMillis() - online;
+        assertThat(took).as("connected at once, not after the 594 s backoff").isLessThan(5000);
     }
 
     private static int freePort() throws IOException {

@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
+import io.tether.testkit.tls.TestPki;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
+import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * WebSocket on the server's port (framing auto, open_websocket_protocol), driven by the JDK's own
@@ -242,6 +247,19 @@ class WebSocketTest {
         try (TestClient line = TestClient.line(server)) {
             line.sendLine("hello");
             assertThat(line.readLine()).startsWith("HTTP/1.1 400");
+        }
+    }
+
+    @Test
+    void wssRunsOnTheSameTlsAsEveryOtherConnection(@TempDir Path dir) throws Exception {
+        TestPki pki = TestPki.create(dir);
+        events.echo = true;
+        start(ServerConfig.builder().sslCertFile(pki.serverChain).sslKeyFile(pki.serverKey).heartbeatIdleTime(Duration.ofSeconds(1)));
+        HttpClient https = HttpClient.newBuilder().sslContext(pki.jdkClientContext(false)).build();
+        try (WsClient ws = WsClient.connect(https, URI.create("wss://127.0.0.1:" + server.localAddress().getPort() + "/ws"))) {
+            ws.text("over TLS");
+            await().until(() -> ws.received.contains("text:over TLS"));
+            assertThat(ws.awaitClose(10)).as("and the idle deadline still applies").isEqualTo(4002);
         }
     }
 

@@ -31,8 +31,8 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     private final StringBuilder text = new StringBuilder();
     private final java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
 
-    private WsClient(URI uri, String subprotocol, String origin) throws Exception {
-        WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+    private WsClient(HttpClient http, URI uri, String subprotocol, String origin) throws Exception {
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (subprotocol != null) {
             b.subprotocols(subprotocol);
         }
@@ -48,11 +48,16 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     }
 
     static WsClient connect(TetherServer server) throws Exception {
-        return new WsClient(uri(server, "/ws"), null, null);
+        return new WsClient(HttpClient.newHttpClient(), uri(server, "/ws"), null, null);
     }
 
     static WsClient connect(URI uri, String subprotocol, String origin) throws Exception {
-        return new WsClient(uri, subprotocol, origin);
+        return new WsClient(HttpClient.newHttpClient(), uri, subprotocol, origin);
+    }
+
+    /** Through {@code http}: wss:// with its SSLContext. */
+    static WsClient connect(HttpClient http, URI uri) throws Exception {
+        return new WsClient(http, uri, null, null);
     }
 
     void text(String s) {
