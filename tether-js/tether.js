@@ -10,6 +10,8 @@ const SUBPROTOCOL = 'tether.v1';
 const T = { HELLO: 1, WELCOME: 2, DATA: 3, PING: 4, PONG: 5, CLOSE: 6, NOTICE: 7, SEQ_DATA: 8, ACK: 9 };
 const TOO_MANY_PINGS = 1;
 const utf8 = new TextEncoder();
+/** Milliseconds on a monotonic clock: a wall clock stepped by NTP must not make a server look dead. */
+const now = () => (globalThis.performance ? performance.now() : Date.now());
 const fromUtf8 = new TextDecoder();
 
 /** Tether close codes (docs/PROTOCOL.md), as WebSocket codes they are 4000 + (code - 1000). */
@@ -263,7 +265,7 @@ export class TetherClient {
     };
     ws.onmessage = (e) => {
       if (this._ws !== ws) return;
-      this._lastRx = Date.now(); // any message is life
+      this._lastRx = now(); // any message is life
       this._pingDue();
       if (!(e.data instanceof ArrayBuffer)) {
         this._fail('protocol error: a text message on tether.v1');
@@ -323,7 +325,7 @@ export class TetherClient {
         break;
       case T.PONG:
         if (this._pingSentAt && f.id === this._pingId) {
-          this.rttMs = Date.now() - this._pingSentAt;
+          this.rttMs = now() - this._pingSentAt;
           this._pingSentAt = 0;
           this._emit('rtt', { ms: this.rttMs, healthy: f.healthy, detail: f.detail });
         }
@@ -358,7 +360,7 @@ export class TetherClient {
 
   /** Sends one frame on the current socket; what was sent last decides when the next ping is due. */
   _tx(bytes) {
-    this._lastTx = Date.now();
+    this._lastTx = now();
     this._ws.send(bytes);
   }
 
@@ -395,18 +397,18 @@ export class TetherClient {
   _pingDue() {
     this._clear(this._liveTimer);
     if (this.state !== 'open') return;
-    const now = Date.now();
+    const t = now();
     // Any message is life: a ping's answer is overdue only when nothing at all arrived for the timeout.
     // A ping is due when nothing was received, or nothing sent (the server's idle deadline counts only
     // what it receives), for the heartbeat.
     const due = this._pingSentAt ? Math.max(this._pingSentAt, this._lastRx) + this.options.pingTimeoutMs
       : Math.min(this._lastRx, this._lastTx) + this.heartbeatMs;
-    this._liveTimer = this._after(Math.max(0, due - now), () => {
+    this._liveTimer = this._after(Math.max(0, due - t), () => {
       if (this.state !== 'open') return;
-      if (this._pingSentAt && Date.now() - this._lastRx >= this.options.pingTimeoutMs
-          && Date.now() - this._pingSentAt >= this.options.pingTimeoutMs) {
-        this._lost(`server silent: no answer to a ping for ${Date.now() - this._pingSentAt} ms`, CloseCodes.PING_TIMEOUT);
-      } else if (!this._pingSentAt && Date.now() - Math.min(this._lastRx, this._lastTx) >= this.heartbeatMs) {
+      if (this._pingSentAt && now() - this._lastRx >= this.options.pingTimeoutMs
+          && now() - this._pingSentAt >= this.options.pingTimeoutMs) {
+        this._lost(`server silent: no answer to a ping for ${now() - this._pingSentAt} ms`, CloseCodes.PING_TIMEOUT);
+      } else if (!this._pingSentAt && now() - Math.min(this._lastRx, this._lastTx) >= this.heartbeatMs) {
         this._sendPing();
       } else {
         this._pingDue();
@@ -416,7 +418,7 @@ export class TetherClient {
 
   _sendPing() {
     this._pingId++;
-    this._pingSentAt = Date.now();
+    this._pingSentAt = now();
     this._tx(frame(T.PING, u64(this._pingId)));
     this._pingDue();
   }
@@ -486,14 +488,14 @@ export class TetherClient {
    * retries its server at once, where its session waits; a failed attempt or a server gone silent
    * fails over to the next server in the list.
    */
-  _lost(reason, code, next = undefined, now = false) {
+  _lost(reason, code, next = undefined, atOnce = false) {
     if (this._stopped) return;
     const wasOpen = this.state === 'open';
     this._drop(code, reason);
     if (next ?? (!wasOpen || code === CloseCodes.PING_TIMEOUT)) this._urlIndex++;
     const cap = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** this._attempt);
     this._attempt = Math.min(this._attempt + 1, 30);
-    const delay = wasOpen || now ? 0 : Math.floor(this.options.random() * cap);
+    const delay = wasOpen || atOnce ? 0 : Math.floor(this.options.random() * cap);
     this.reconnects++;
     this._setState('reconnecting', reason, code);
     this._backoffTimer = this._after(delay, () => {
