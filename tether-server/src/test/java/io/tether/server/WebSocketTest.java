@@ -264,6 +264,35 @@ class WebSocketTest {
     }
 
     @Test
+    void aFrameBegunAndNotFinishedWithinPackageTimeoutIsClosedThoughItsBytesAreLife() throws Exception {
+        start(ServerConfig.builder().packageTimeout(Duration.ofMillis(600)).heartbeatIdleTime(Duration.ofMillis(400)));
+        try (RawWs r = RawWs.open(server, "")) {
+            byte[] frame = RawWs.masked(1, "x".repeat(100).getBytes(StandardCharsets.US_ASCII));
+            long t0 = System.nanoTime();
+            // A byte every 100 ms: life for the 400 ms idle deadline, never a whole frame.
+            for (int i = 0; i < 20 && !r.socket.isInputShutdown(); i++) {
+                try {
+                    r.socket.getOutputStream().write(frame[i]);
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                Thread.sleep(100);
+                if (r.socket.getInputStream().available() > 0) {
+                    break;
+                }
+            }
+            RawWs.WsFrame close = r.read();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(close.opcode()).isEqualTo(8);
+            assertThat(close.closeCode()).isEqualTo(4008);
+            assertThat(close.closeReason()).startsWith("protocol error: package_timeout: WebSocket frame (header read, ");
+            // Bound: package_timeout 600 ms from the first byte; tolerance -50 ms, +1 s for a loaded machine.
+            assertThat(ms).isBetween(550L, 1600L);
+        }
+        assertThat(onlyClose().reason()).isEqualTo(CloseReason.PROTOCOL_ERROR);
+    }
+
+    @Test
     void aLineClientAndAWebSocketClientShareOnePortUnderFramingAuto() throws Exception {
         events.echo = true;
         start(ServerConfig.builder());

@@ -216,6 +216,10 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     String unfinished() {
         ByteBuf in = internalBuffer();
         int n = in.readableBytes();
+        if (mode == Framing.WEBSOCKET) {
+            WebSocketFrameReader ws = conn.channel.pipeline().get(WebSocketFrameReader.class);
+            return ws == null ? "HTTP request" : ws.unfinished();
+        }
         if (mode == Framing.LINE || mode == Framing.AUTO) {
             return "line (" + n + " bytes, no newline yet)";
         }

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.tether.core.protocol.FrameCodec;
 import io.tether.server.ServerConfig;
@@ -48,8 +47,9 @@ final class WebSocketTransport {
     final String path;
     final List<String> origins;
     final int maxLength;
-    final WebSocketServerHandshakerFactory plain;
-    final WebSocketServerHandshakerFactory framed;
+    /** Decoder configs: a plain client's (package_max_length per message) and a tether.v1 client's. */
+    final WebSocketDecoderConfig plain;
+    final WebSocketDecoderConfig framed;
     private final boolean compression;
     /** Files served by GET: path -> response body and its content type. */
     private final Map<String, StaticFile> files = new HashMap<>();
@@ -65,9 +65,8 @@ final class WebSocketTransport {
         this.compression = config.websocketCompression();
         // Plain: package_max_length per message, refused from a frame's header (1009). tether.v1: a
         // message is one frame, header included; the frame codec judges its length (1008) as over TCP.
-        this.plain = new WebSocketServerHandshakerFactory(path, null, decoderConfig(maxLength));
-        this.framed = new WebSocketServerHandshakerFactory(path, SUBPROTOCOL,
-                decoderConfig(Math.max(maxLength, FrameCodec.MAX_HELLO_LENGTH) + FrameCodec.HEADER_LENGTH));
+        this.plain = decoderConfig(maxLength);
+        this.framed = decoderConfig(Math.max(maxLength, FrameCodec.MAX_HELLO_LENGTH) + FrameCodec.HEADER_LENGTH);
         byte[] client = resource("web/tether.js");
         if (client != null) {
             files.put(CLIENT_PATH, new StaticFile(client, "text/javascript; charset=utf-8"));

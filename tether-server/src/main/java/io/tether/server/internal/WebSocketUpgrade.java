@@ -13,7 +13,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.util.ReferenceCountUtil;
 import io.tether.core.close.CloseReason;
 import io.tether.core.text.Printable;
@@ -83,13 +85,19 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
         String asked = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         boolean framed = asked != null && asked.contains(WebSocketTransport.SUBPROTOCOL);
-        WebSocketServerHandshakerFactory factory = framed ? ws.framed : ws.plain;
-        WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
-        if (handshaker == null) { // 426 with Sec-WebSocket-Version: 13 (WebSocketTransport.refusal)
-            refuse(426, "unsupported WebSocket version " + Printable.of(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION, ""),
-                    CloseProtocol.DETAIL_CHARS));
+        String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "");
+        if (!"13".equals(version)) { // RFC 6455's, every browser's; 426 says so (WebSocketTransport.refusal)
+            refuse(426, "unsupported WebSocket version " + Printable.of(version, CloseProtocol.DETAIL_CHARS));
             return;
         }
+        WebSocketDecoderConfig config = framed ? ws.framed : ws.plain;
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshaker13(ws.path, framed ? WebSocketTransport.SUBPROTOCOL : null,
+                config) {
+            @Override
+            protected WebSocketFrameDecoder newWebsocketDecoder() {
+                return new WebSocketFrameReader(config, conn); // package_timeout for WebSocket frames
+            }
+        };
         ChannelFuture done;
         try {
             done = handshaker.handshake(conn.channel, req); // puts the WebSocket codec in, writes the 101
