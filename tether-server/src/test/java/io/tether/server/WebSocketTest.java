@@ -140,6 +140,21 @@ class WebSocketTest {
     }
 
     @Test
+    void aFragmentedMessageIsOneMessageAndItsWholeLengthCounts() throws Exception {
+        start(ServerConfig.builder().packageMaxLength(1024));
+        try (WsClient ws = WsClient.connect(server)) {
+            ws.ws.sendText("frag", false).join();
+            ws.ws.sendText("ment", false).join();
+            ws.ws.sendText("ed", true).join();
+            ws.ws.sendBinary(ByteBuffer.wrap(new byte[600]), false).join();
+            ws.ws.sendBinary(ByteBuffer.wrap(new byte[600]), true).join(); // 1,200 bytes in all: over 1,024
+            assertThat(ws.awaitClose(10)).isEqualTo(1009);
+            assertThat(ws.closeReason).isEqualTo("protocol error: WebSocket message over package_max_length 1024");
+        }
+        assertThat(events.received.get(events.connects.get(0))).containsExactly("fragmented");
+    }
+
+    @Test
     void aSilentClientIsClosedByTheIdleDeadlineWithCode4002() throws Exception {
         start(ServerConfig.builder().heartbeatIdleTime(Duration.ofSeconds(2)));
         try (WsClient ws = WsClient.connect(server)) { // the JDK client never pings on its own

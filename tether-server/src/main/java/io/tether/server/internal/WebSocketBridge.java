@@ -2,14 +2,15 @@ package io.tether.server.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.CorruptedFrameException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -48,6 +49,14 @@ final class WebSocketBridge extends ChannelDuplexHandler {
     private boolean closeSent;
     /** tether.v1 frames that came after the HELLO, waiting for the WELCOME (as ConnectionCodec holds them). */
     private ArrayDeque<ByteBuf> held;
+    /**
+     * A fragmented message so far (its first frame a text one when {@code partialText}), or null.
+     * Kept here rather than in Netty's WebSocketFrameAggregator: one field instead of a handler and
+     * its context on every connection (docs/BENCHMARKS.md, "WebSocket"). The decoder checks the
+     * fragments' order and a text message's UTF-8.
+     */
+    private CompositeByteBuf partial;
+    private boolean partialText;
 
     WebSocketBridge(ServerConnection conn, int maxLength) {
         this.conn = conn;
@@ -60,7 +69,14 @@ final class WebSocketBridge extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof BinaryWebSocketFrame || msg instanceof TextWebSocketFrame) {
-                message(ctx, (WebSocketFrame) msg);
+                WebSocketFrame m = (WebSocketFrame) msg;
+                if (m.isFinalFragment()) {
+                    message(ctx, m);
+                } else {
+                    fragment(ctx, m, m instanceof TextWebSocketFrame);
+                }
+            } else if (msg instanceof ContinuationWebSocketFrame more) {
+                fragment(ctx, more, partialText);
             } else if (msg instanceof PingWebSocketFrame ping) {
                 if (!conn.isClosing()) {
                     ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
@@ -74,6 +90,39 @@ final class WebSocketBridge extends ChannelDuplexHandler {
             conn.ctx.close.protocolError(conn, e);
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** One fragment of a message; the message goes on when its last fragment is in. */
+    private void fragment(ChannelHandlerContext ctx, WebSocketFrame f, boolean text) {
+        if (conn.isClosing()) {
+            return;
+        }
+        if (partial == null) {
+            partial = ctx.alloc().compositeBuffer();
+            partialText = text;
+        }
+        partial.addComponent(true, f.content().retain());
+        if (partial.readableBytes() > maxLength) {
+            releasePartial();
+            violation = WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
+            throw new ProtocolException("WebSocket message over package_max_length " + maxLength);
+        }
+        if (f.isFinalFragment()) {
+            WebSocketFrame whole = partialText ? new TextWebSocketFrame(partial) : new BinaryWebSocketFrame(partial);
+            partial = null;
+            try {
+                message(ctx, whole);
+            } finally {
+                whole.release();
+            }
+        }
+    }
+
+    private void releasePartial() {
+        if (partial != null) {
+            partial.release();
+            partial = null;
         }
     }
 
@@ -157,9 +206,6 @@ final class WebSocketBridge extends ChannelDuplexHandler {
             violation = status == null ? WebSocketCloseStatus.PROTOCOL_ERROR.code() : status.code();
             conn.ctx.close.protocolError(conn, new ProtocolException(violation == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()
                     ? "WebSocket message over package_max_length " + maxLength : "WebSocket: " + e.getMessage()));
-        } else if (cause instanceof TooLongFrameException) { // a fragmented message, over the limit in total
-            violation = WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
-            conn.ctx.close.protocolError(conn, new ProtocolException("WebSocket message over package_max_length " + maxLength));
         } else if (cause instanceof CorruptedFrameException) {
             violation = WebSocketCloseStatus.PROTOCOL_ERROR.code();
             conn.ctx.close.protocolError(conn, new ProtocolException("WebSocket: " + cause.getMessage()));
@@ -231,6 +277,7 @@ final class WebSocketBridge extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePartial();
         if (held != null) {
             held.forEach(ByteBuf::release);
             held = null;

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
@@ -107,7 +106,6 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         }
         // The bridge takes over at once, so nothing the client sends after the 101 finds this step.
         ChannelPipeline p = ctx.pipeline();
-        p.addBefore(ctx.name(), "ws-message", new WebSocketFrameAggregator(ws.maxLength));
         p.replace(this, "ws", new WebSocketBridge(conn, ws.maxLength));
         done.addListener(f -> {
             if (!f.isSuccess()) {
