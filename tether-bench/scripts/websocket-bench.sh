@@ -30,6 +30,7 @@ for kind in $([ "$HELD" -gt 0 ] && echo line ws); do
   load $kind 127.0.0.1 $PORT $CONNS 2 >/dev/null
   sleep 2
   zero=$(heap "$OUT/$kind-0.txt")
+  : > "$OUT/$kind-hold.log"
   load hold-$kind 127.0.0.1 $PORT $HELD 15 >"$OUT/$kind-hold.log" &
   HOLDER=$!
   until grep -q holding "$OUT/$kind-hold.log"; do sleep 0.5; done   # every connection open and answered once
