@@ -407,7 +407,7 @@ export class TetherClient {
       if (this.state !== 'open') return;
       if (this._pingSentAt && now() - this._lastRx >= this.options.pingTimeoutMs
           && now() - this._pingSentAt >= this.options.pingTimeoutMs) {
-        this._lost(`server silent: no answer to a ping for ${now() - this._pingSentAt} ms`, CloseCodes.PING_TIMEOUT);
+        this._lost(`server silent: no answer to a ping for ${Math.round(now() - this._pingSentAt)} ms`, CloseCodes.PING_TIMEOUT);
       } else if (!this._pingSentAt && now() - Math.min(this._lastRx, this._lastTx) >= this.heartbeatMs) {
         this._sendPing();
       } else {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * tether.js outside the browser: Node.js runs {@code tether-node-check.mjs} against a server
+ * tether.js outside the browser: its unit tests under {@code node --test}, and Node.js running
+ * {@code tether-node-check.mjs} against a server
  * (Node 20 needs {@code --experimental-websocket} for its WebSocket; 22 has it). The client
  * connects over tether.v1, fits its heartbeat to the WELCOME, gets three acknowledged messages'
  * echoes and a round trip, and closes.
@@ -58,6 +59,13 @@ class TetherJsNodeTest {
                 .contains("\"heartbeatMs\":1000") // its 1 s, under half the server's 4 s idle timeout
                 .contains("\"states\":[\"connecting:start\",\"open:connected\",\"closed:closed by client\"]")
                 .containsPattern("\"rtt\":\\d+");
+    }
+
+    /** tether-js/test/tether.test.mjs: the client's logic against a scripted WebSocket (heartbeat, queue, dead server, backoff, resume, gap, online). */
+    @Test
+    void tetherJsUnitTestsPass() throws Exception {
+        String out = run(List.of("node", "--test", Path.of("..", "tether-js", "test").toString()), 120);
+        assertThat(out).contains("# fail 0").doesNotContain("not ok");
     }
 
     private static String run(List<String> cmd, int seconds) throws Exception {
