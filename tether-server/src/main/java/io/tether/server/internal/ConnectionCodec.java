@@ -45,14 +45,11 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     private int scanned;
     private boolean preambleChecked;
     private boolean failed;
-    /** Under framing auto, an HTTP GET (the first bytes {@code GET }) is a WebSocket client (open_websocket_protocol). */
-    private final boolean webSocketOn;
 
     ConnectionCodec(ServerConnection conn, Framing mode, int maxLength) {
         this.conn = conn;
         this.mode = mode;
         this.maxLength = maxLength;
-        this.webSocketOn = conn.ctx.websocket != null;
     }
 
     // ------------------------------------------------------------------ inbound
@@ -149,13 +146,17 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
 
     private static final byte[] GET = {'G', 'E', 'T', ' '};
 
-    /** The framing the first bytes show, or null while they could still be an HTTP GET. */
+    /**
+     * The framing the first bytes show, or null while they could still be an HTTP GET: under framing
+     * auto with open_websocket_protocol, the first bytes {@code GET } make a WebSocket client. Read
+     * from the context once per connection, not kept: this handler's bytes are per connection.
+     */
     private Framing detect(ByteBuf in) {
         int first = in.readerIndex();
         if (in.getByte(first) == FrameCodec.PREAMBLE[0]) {
             return Framing.FRAME;
         }
-        if (!webSocketOn) {
+        if (conn.ctx.websocket == null) {
             return Framing.LINE;
         }
         int n = Math.min(in.readableBytes(), GET.length);
