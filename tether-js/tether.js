@@ -325,7 +325,7 @@ export class TetherClient {
         break;
       case T.PONG:
         if (this._pingSentAt && f.id === this._pingId) {
-          this.rttMs = now() - this._pingSentAt;
+          this.rttMs = Math.round(now() - this._pingSentAt);
           this._pingSentAt = 0;
           this._emit('rtt', { ms: this.rttMs, healthy: f.healthy, detail: f.detail });
         }

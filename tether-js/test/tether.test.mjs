@@ -206,6 +206,21 @@ test('the network coming back ends a backoff wait at once', async () => {
   }
 });
 
+test('the round trip is whole milliseconds, from the PING to its PONG', async () => {
+  const c = client().start();
+  const rtts = [];
+  c.on('rtt', (r) => rtts.push(r.ms));
+  const a = FakeSocket.all[0];
+  a.open();
+  a.receive(welcome({ token: TOKEN, receivedSeq: 0 }));
+  const ping = a.sent.find((f) => f[0] === 4); // the first ping goes out with the WELCOME
+  await sleep(30);
+  a.receive(frame(5, cat(ping.subarray(5, 13), u(0, 1))));
+  assert.equal(rtts.length, 1);
+  assert.ok(Number.isInteger(rtts[0]) && rtts[0] >= 25 && rtts[0] < 500, `rtt ${rtts[0]}`);
+  c.close();
+});
+
 test('encodeHello lays out the TLV fields as docs/PROTOCOL.md says', () => {
   const b = encodeHello({ name: 'demo', heartbeatMs: 5000 });
   assert.deepEqual([...b], [0x01, 0, 0, 0, 0x0E, 0x01, 0, 4, 0x64, 0x65, 0x6D, 0x6F, 0x02, 0, 4, 0, 0, 0x13, 0x88]);

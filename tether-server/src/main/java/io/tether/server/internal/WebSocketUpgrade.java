@@ -121,7 +121,11 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
 
     /** Answers {@code status} with the reason, and closes (CloseProtocol writes the answer). */
     private void refuse(int status, String detail) {
-        log.info("{} refused with HTTP {}: {}", conn, status, detail);
+        if (status == 403) {
+            log.info("{} refused with HTTP {}: {}", conn, status, detail); // someone else's page: worth a line
+        } else if (log.isDebugEnabled()) {
+            log.debug("{} refused with HTTP {}: {}", conn, status, detail); // a browser's /favicon.ico, a scanner
+        }
         conn.ctx.close.close(conn, CloseReason.PROTOCOL_ERROR, detail, status);
     }
 
