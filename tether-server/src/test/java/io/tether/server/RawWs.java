@@ -16,6 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class RawWs implements AutoCloseable {
     final Socket socket;
     final String response;
+    /** The first byte (FIN, RSV1-3, opcode) of the last frame read. */
+    int lastFirstByte;
     private final OutputStream out;
     private final DataInputStream in;
 
@@ -123,6 +125,7 @@ final class RawWs implements AutoCloseable {
         }
         byte[] payload = new byte[(int) n];
         in.readFully(payload);
+        lastFirstByte = b0;
         return new WsFrame(b0 & 0x0F, payload);
     }
 

@@ -308,6 +308,25 @@ class WebSocketTest {
     }
 
     @Test
+    void permessageDeflateIsOfferedOnlyWhenWebsocketCompressionIsOn() throws Exception {
+        events.echo = true;
+        start(ServerConfig.builder().websocketCompression(true));
+        try (RawWs r = RawWs.open(server, "Sec-WebSocket-Extensions: permessage-deflate\r\n")) {
+            assertThat(r.response).containsIgnoringCase("sec-websocket-extensions: permessage-deflate");
+            r.text("x".repeat(500)); // sent uncompressed (allowed), echoed compressed
+            RawWs.WsFrame echo = r.read();
+            assertThat(echo.opcode()).isEqualTo(1);
+            assertThat(r.lastFirstByte & 0x40).as("RSV1: a compressed message").isEqualTo(0x40);
+            assertThat(echo.payload().length).isLessThan(50);
+        }
+        server.close();
+        start(ServerConfig.builder());
+        try (RawWs r = RawWs.open(server, "Sec-WebSocket-Extensions: permessage-deflate\r\n")) {
+            assertThat(r.response).doesNotContainIgnoringCase("sec-websocket-extensions");
+        }
+    }
+
+    @Test
     void aLineClientAndAWebSocketClientShareOnePortUnderFramingAuto() throws Exception {
         events.echo = true;
         start(ServerConfig.builder());
