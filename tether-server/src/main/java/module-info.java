@@ -5,6 +5,7 @@
 module io.tether.server {
     requires transitive io.tether.core;
     requires io.netty.codec;
+    requires io.netty.codec.http;
     requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
     requires org.slf4j;

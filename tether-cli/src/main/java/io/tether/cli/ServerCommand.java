@@ -3,11 +3,15 @@ package io.tether.cli;
 import io.tether.cluster.ClusterConfig;
 import io.tether.cluster.ClusterUnavailableException;
 import io.tether.cluster.TetherCluster;
+import io.tether.core.close.CloseInfo;
 import io.tether.core.config.ConfigException;
 import io.tether.core.config.Setting;
 import io.tether.core.config.Settings;
 import io.tether.health.HealthChecks;
+import io.tether.server.Connection;
+import io.tether.server.Message;
 import io.tether.server.ServerConfig;
+import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
 import io.tether.server.health.HealthCheck;
 import java.nio.file.Path;
@@ -41,6 +45,10 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--echo", description = "Echo every message back to its sender.")
     boolean echo;
+
+    @Option(names = "--websocket-demo", description = "Serve a chat and live-counter page for browsers at / (WebSocket and "
+            + "resumable sessions on; docs/WEBSOCKET.md).")
+    boolean websocketDemo;
 
     @Option(names = "--health", paramLabel = "KEY=VALUE",
             description = "A health check key without its 'health.' prefix, e.g. --health redis.uri=redis://127.0.0.1:6379 (docs/HEALTH.md). Repeatable.")
@@ -113,8 +121,28 @@ final class ServerCommand implements Callable<Integer> {
         }
         EventLog events = new EventLog(echo);
         ClusterHandler clusterHandler = clusterConfig == null ? null : new ClusterHandler(events);
-        TetherServer.Builder builder = TetherServer.builder().config(config)
-                .handler(clusterHandler == null ? events : clusterHandler);
+        ServerHandler base = clusterHandler == null ? events : clusterHandler;
+        WebSocketDemo demo = websocketDemo ? new WebSocketDemo() : null;
+        TetherServer.Builder builder = TetherServer.builder().config(demo == null ? config : WebSocketDemo.config(config)).handler(base);
+        if (demo != null) {
+            demo.install(builder).handler(new ServerHandler() { // the demo's messages, then the event log's (or the cluster's) handling
+                @Override
+                public void onConnect(Connection conn) {
+                    base.onConnect(conn);
+                }
+
+                @Override
+                public void onReceive(Connection conn, Message message) {
+                    base.onReceive(conn, message);
+                    demo.onReceive(conn, message);
+                }
+
+                @Override
+                public void onClose(Connection conn, CloseInfo info) {
+                    base.onClose(conn, info);
+                }
+            });
+        }
         checks.forEach(builder::healthCheck);
         TetherServer server;
         TetherCluster[] cluster = new TetherCluster[1];
@@ -127,6 +155,11 @@ final class ServerCommand implements Callable<Integer> {
                             clusterConfig.nodeId(), String.join(",", clusterConfig.redis()), clusterConfig.leaseTime().toMillis());
                 }
             });
+            if (demo != null) {
+                demo.start(server);
+                System.out.println("tether server: WebSocket demo at http://" + server.localAddress().getHostString() + ":"
+                        + server.localAddress().getPort() + "/");
+            }
         } catch (IllegalStateException | ClusterUnavailableException e) {
             HealthChecks.closeAll(checks);
             events.close();
@@ -138,6 +171,9 @@ final class ServerCommand implements Callable<Integer> {
             // Whatever one step throws, the process still exits: a stop that hangs is worse than one that logs.
             try {
                 endpoint.close();
+                if (demo != null) {
+                    demo.close();
+                }
                 server.close();
                 if (cluster[0] != null) {
                     cluster[0].close();

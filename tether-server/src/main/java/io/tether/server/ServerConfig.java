@@ -6,6 +6,8 @@ import io.tether.core.config.Values;
 import io.tether.core.transport.TlsEngine;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -76,7 +78,14 @@ public final class ServerConfig {
                     + ") must be shorter than heartbeat_idle_time (" + Values.format(idle)
                     + "), or the idle deadline closes connections before they are pinged");
         }
+        if (!v.websocketPath.startsWith("/") || v.websocketPath.chars().anyMatch(ch -> ch <= ' ' || ch == '?' || ch == '#')) {
+            throw new ConfigException("websocket_path: '" + v.websocketPath + "' must be an HTTP path starting with /, without spaces, ? or #");
+        }
         TlsKeys.check(v.sslCertFile, v.sslKeyFile, v.sslVerifyPeer, v.sslClientCertFile, v.sslEngine);
+    }
+
+    private static List<String> splitOrigins(String origins) {
+        return Arrays.stream(origins.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
     }
 
     public static Builder builder() {
@@ -130,6 +139,14 @@ public final class ServerConfig {
     public Duration packageTimeout() { return v.packageTimeout; }
     public int packageMaxLength() { return v.packageMaxLength; }
     public Framing framing() { return v.framing; }
+    /** Key {@code open_websocket_protocol}; always true under framing websocket. */
+    public boolean openWebsocketProtocol() { return v.openWebsocketProtocol || v.framing == Framing.WEBSOCKET; }
+    /** Key {@code websocket_path}. */
+    public String websocketPath() { return v.websocketPath; }
+    /** Key {@code websocket_origins}: the allowed origins; empty for any. */
+    public List<String> websocketOrigins() { return splitOrigins(v.websocketOrigins); }
+    /** Key {@code websocket_compression}. */
+    public boolean websocketCompression() { return v.websocketCompression; }
     /** Key {@code ssl_cert_file}; null when TLS is off. */
     public Path sslCertFile() { return v.sslCertFile; }
     /** Key {@code ssl_key_file}; null when TLS is off. */
@@ -177,6 +194,7 @@ public final class ServerConfig {
     @Override
     public String toString() {
         return "ServerConfig{" + v.host + ":" + v.port + ", worker_num=" + v.workerNum + ", framing=" + v.framing.name().toLowerCase(Locale.ROOT)
+                + (openWebsocketProtocol() ? ", websocket=" + v.websocketPath + (v.websocketCompression ? " (deflate)" : "") : "")
                 + ", max_connection=" + v.maxConnection + (v.maxConnectionPerIp > 0 ? "/" + v.maxConnectionPerIp + " per ip" : "")
                 + (v.connectRatePerIp > 0 ? ", connect_rate_per_ip=" + v.connectRatePerIp + "/s burst " + connectBurstPerIp() : "")
                 + ", handshake_timeout=" + Values.format(v.handshakeTimeout) + ", package_timeout=" + Values.format(v.packageTimeout)
@@ -209,6 +227,10 @@ public final class ServerConfig {
         private Duration packageTimeout = Duration.ofSeconds(30);
         private int packageMaxLength = 2 * 1024 * 1024;
         private Framing framing = Framing.AUTO;
+        private boolean openWebsocketProtocol;
+        private String websocketPath = "/ws";
+        private String websocketOrigins = "";
+        private boolean websocketCompression;
         private Path sslCertFile;
         private Path sslKeyFile;
         private boolean sslVerifyPeer;
@@ -262,6 +284,14 @@ public final class ServerConfig {
         public Builder packageTimeout(Duration v) { packageTimeout = v; return this; }
         public Builder packageMaxLength(int v) { packageMaxLength = v; return this; }
         public Builder framing(Framing v) { framing = v; return this; }
+        /** Key {@code open_websocket_protocol}: WebSocket clients under framing auto (docs/WEBSOCKET.md). */
+        public Builder openWebsocketProtocol(boolean v) { openWebsocketProtocol = v; return this; }
+        /** Key {@code websocket_path}: the path of the upgrade, e.g. {@code /ws}. */
+        public Builder websocketPath(String v) { websocketPath = v; return this; }
+        /** Key {@code websocket_origins}: comma-separated allowed origins; empty for any. */
+        public Builder websocketOrigins(String v) { websocketOrigins = v == null ? "" : v; return this; }
+        /** Key {@code websocket_compression}: offer permessage-deflate. */
+        public Builder websocketCompression(boolean v) { websocketCompression = v; return this; }
         /** Key {@code ssl_cert_file}: PEM certificate chain; turns TLS on (docs/TLS.md). Null turns it off. */
         public Builder sslCertFile(Path v) { sslCertFile = v; return this; }
         /** Key {@code ssl_key_file}: the certificate's PKCS#8 PEM private key. */

@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -63,6 +65,7 @@ public final class TetherServer implements AutoCloseable {
                 config.healthCacheTime(), config.healthCheckTimeout());
         this.sessions = config.openSessions() ? new SessionManager(config, b.handlerExecutor) : null;
         this.ctx = new ServerContext(config, b.handler, b.handlerExecutor, health, sessions, b.ticker, b.observer);
+        b.httpFiles.forEach((path, file) -> ctx.httpFile(path, file.getKey(), file.getValue()));
     }
 
     public static Builder builder() {
@@ -243,6 +246,7 @@ public final class TetherServer implements AutoCloseable {
         private final List<HealthCheck> checks = new ArrayList<>();
         private Ticker ticker = Ticker.systemTicker();
         private ServerObserver observer = ServerObserver.NONE;
+        private final Map<String, Map.Entry<String, byte[]>> httpFiles = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -288,6 +292,18 @@ public final class TetherServer implements AutoCloseable {
          */
         public Builder observer(ServerObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /**
+         * A file WebSocket's HTTP side serves on {@code GET path} (a page that uses {@code /tether.js},
+         * say); the connection closes after it. Needs open_websocket_protocol or framing websocket.
+         */
+        public Builder httpFile(String path, String contentType, byte[] body) {
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException("an HTTP path starts with /: " + path);
+            }
+            httpFiles.put(path, Map.entry(Objects.requireNonNull(contentType, "contentType"), body.clone()));
             return this;
         }
 

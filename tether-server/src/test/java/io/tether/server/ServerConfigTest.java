@@ -48,7 +48,7 @@ class ServerConfigTest {
         assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("heartbeat_idle_time", 2, "heartbeat_check_interval", 3)))
                 .hasMessage("heartbeat_check_interval (3s) must not exceed heartbeat_idle_time (2s)");
         assertThatThrownBy(() -> ServerConfig.fromMap(Map.of("framing", "json")))
-                .hasMessage("framing: 'json' is not allowed; use one of auto, line, frame, raw");
+                .hasMessage("framing: 'json' is not allowed; use one of auto, line, frame, raw, websocket");
     }
 
     @Test

@@ -111,7 +111,13 @@ final class CloseProtocol {
             return null;
         }
         String text = detail.isEmpty() ? reason.text() : reason.text() + ": " + detail;
-        if (c.framing == Framing.FRAME) {
+        if (c.framing == Framing.WEBSOCKET && !c.ready) {
+            // Still HTTP: a refusal is an HTTP status (its wire code when the upgrade step chose one).
+            int status = c.closeCode > 0 ? c.closeCode : reason == CloseReason.PROTOCOL_ERROR ? 400
+                    : reason == CloseReason.LIMIT_REACHED || reason == CloseReason.SHUTDOWN ? 503 : 0;
+            return status == 0 ? null : WebSocketTransport.refusal(status, text);
+        }
+        if (c.framing == Framing.FRAME || c.framing == Framing.WEBSOCKET) { // WebSocketBridge makes it a close frame
             return new Frame.Close(c.closeCode > 0 ? c.closeCode : reason.code(), c.closeCode > 0 ? detail : text);
         }
         if (c.framing == Framing.LINE && (reason == CloseReason.PROTOCOL_ERROR || reason == CloseReason.TOO_MANY_PINGS

@@ -72,6 +72,10 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
                 }
                 return;
             }
+            if (mode == Framing.WEBSOCKET && !internalBuffer().isReadable()) {
+                ctx.fireChannelRead(b); // to the HTTP / WebSocket codec behind this handler (WebSocketTransport)
+                return;
+            }
         }
         super.channelRead(ctx, msg);
     }
@@ -85,8 +89,20 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         boolean progressed = false;
         try {
             if (mode == Framing.AUTO) {
-                mode = in.getByte(in.readerIndex()) == FrameCodec.PREAMBLE[0] ? Framing.FRAME : Framing.LINE;
+                Framing detected = detect(in);
+                if (detected == null) { // "GE": a line, or an HTTP GET still coming
+                    conn.ctx.liveness.afterDecode(conn, true, false);
+                    return;
+                }
+                mode = detected;
                 conn.ctx.dispatch.detected(conn, mode); // may close it: a socket refused at accept is answered now
+            }
+            if (mode == Framing.WEBSOCKET) {
+                conn.ctx.liveness.afterDecode(conn, false, true); // the WebSocket codec has its own limits
+                if (!conn.isClosing()) {
+                    out.add(in.readRetainedSlice(in.readableBytes()));
+                }
+                return;
             }
             if (mode == Framing.LINE) {
                 while (!conn.isClosing()) {
@@ -126,6 +142,30 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
             in.skipBytes(in.readableBytes());
             throw e;
         }
+    }
+
+    private static final byte[] GET = {'G', 'E', 'T', ' '};
+
+    /**
+     * The framing the first bytes show, or null while they could still be an HTTP GET: under framing
+     * auto with open_websocket_protocol, the first bytes {@code GET } make a WebSocket client. Read
+     * from the context once per connection, not kept: this handler's bytes are per connection.
+     */
+    private Framing detect(ByteBuf in) {
+        int first = in.readerIndex();
+        if (in.getByte(first) == FrameCodec.PREAMBLE[0]) {
+            return Framing.FRAME;
+        }
+        if (conn.ctx.websocket == null) {
+            return Framing.LINE;
+        }
+        int n = Math.min(in.readableBytes(), GET.length);
+        for (int i = 0; i < n; i++) {
+            if (in.getByte(first + i) != GET[i]) {
+                return Framing.LINE;
+            }
+        }
+        return n == GET.length ? Framing.WEBSOCKET : null;
     }
 
     /**
@@ -177,7 +217,11 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
     String unfinished() {
         ByteBuf in = internalBuffer();
         int n = in.readableBytes();
-        if (mode == Framing.LINE) {
+        if (mode == Framing.WEBSOCKET) {
+            WebSocketFrameReader ws = conn.channel.pipeline().get(WebSocketFrameReader.class);
+            return ws == null ? "HTTP request" : ws.unfinished();
+        }
+        if (mode == Framing.LINE || mode == Framing.AUTO) {
             return "line (" + n + " bytes, no newline yet)";
         }
         if (!preambleChecked) {

@@ -83,7 +83,7 @@ final class Liveness {
         this.tickNanos = config.heartbeatTick().toNanos();
         this.softNanos = config.maxOutboundBytes() > 0 ? config.outboundSoftTime().toNanos() : 0;
         this.handshakeNanos = config.framing() == Framing.AUTO || config.framing() == Framing.FRAME
-                ? config.handshakeTimeout().toNanos() : 0; // line and raw have no handshake
+                || config.framing() == Framing.WEBSOCKET ? config.handshakeTimeout().toNanos() : 0; // line and raw have no handshake
         this.handshakeMillis = config.handshakeTimeout().toMillis();
         this.packageNanos = config.framing() == Framing.RAW ? 0 : config.packageTimeout().toNanos(); // raw: a read is a message
         this.packageMillis = (int) TimeUnit.NANOSECONDS.toMillis(packageNanos);
@@ -253,6 +253,7 @@ final class Liveness {
             if (now - deadline >= 0) {
                 ctx.close.close(c, CloseReason.PROTOCOL_ERROR, "handshake_timeout: " + (c.framing == Framing.AUTO
                         ? "nothing received within " + handshakeMillis + " ms (framing unknown)"
+                        : c.framing == Framing.WEBSOCKET ? "no WebSocket upgrade within " + handshakeMillis + " ms"
                         : "no HELLO within " + handshakeMillis + " ms"), 0);
                 return DeadlineWheel.NONE;
             }
@@ -278,7 +279,7 @@ final class Liveness {
             }
             next = Math.min(next, deadline);
         }
-        if (pingIntervalNanos > 0 && c.framing == Framing.FRAME && c.helloSeen) {
+        if (pingIntervalNanos > 0 && pingable(c)) {
             if (c.pingSentAt != 0 && lastRead - c.pingSentAt > 0) {
                 c.pingSentAt = 0; // something arrived after the ping: the peer is alive
             }
@@ -301,15 +302,24 @@ final class Liveness {
                     next = Math.min(next, pingAt);
                 }
             }
-        } else if (pingIntervalNanos > 0 && c.framing == Framing.AUTO) {
+        } else if (pingIntervalNanos > 0 && (c.framing == Framing.AUTO || c.framing == Framing.WEBSOCKET)) {
             next = Math.min(next, now + pingIntervalNanos); // look again once it has spoken
         }
         return due(c, next);
     }
 
-    /** True while {@code c} has a handshake to finish: no first byte yet (framing auto), or no HELLO (frame). */
+    /**
+     * True while {@code c} has a handshake to finish: no first byte yet (framing auto), no HELLO
+     * (frame), or no WebSocket upgrade yet.
+     */
     private boolean awaitingHandshake(ServerConnection c) {
-        return handshakeNanos > 0 && (c.framing == Framing.AUTO || c.framing == Framing.FRAME && !c.helloSeen);
+        return handshakeNanos > 0 && (c.framing == Framing.AUTO || c.framing == Framing.FRAME && !c.helloSeen
+                || c.framing == Framing.WEBSOCKET && !c.ready);
+    }
+
+    /** True when server pings reach {@code c}: a frame client after its HELLO (PING frames), a WebSocket client once upgraded (ping frames). */
+    private static boolean pingable(ServerConnection c) {
+        return c.framing == Framing.FRAME ? c.helloSeen : c.framing == Framing.WEBSOCKET && c.ready;
     }
 
     /** The earliest time a liveness rule could close {@code c}, from its stamps; MAX_VALUE for none. */
@@ -325,7 +335,7 @@ final class Liveness {
         if (packageNanos > 0 && c.partialSinceMillis != 0) {
             at = Math.min(at, packageDeadline(c, lastRead));
         }
-        if (pingIntervalNanos > 0 && c.framing == Framing.FRAME && c.helloSeen && c.pingSentAt != 0
+        if (pingIntervalNanos > 0 && pingable(c) && c.pingSentAt != 0
                 && lastRead - c.pingSentAt <= 0) {
             at = Math.min(at, c.pingSentAt + pingTimeoutNanos);
         }

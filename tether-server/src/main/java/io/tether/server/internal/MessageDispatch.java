@@ -36,16 +36,24 @@ final class MessageDispatch {
      */
     void detected(ServerConnection c, Framing mode) {
         c.framing = mode;
+        if (mode == Framing.WEBSOCKET) {
+            ctx.websocket.install(c, c.channel.pipeline()); // before a refusal: it is told in HTTP
+        }
         if (c.refusing()) {
             ctx.close.close(c, CloseReason.LIMIT_REACHED, c.closeDetail, 0);
             return;
         }
         if (mode == Framing.LINE) {
-            ctx.liveness.handshakeDone(c); // a line client has no handshake beyond its first byte
-            ctx.outbound.ready(c);
-            if (ctx.sessions != null) {
-                ctx.sessions.opened(c);
-            }
+            opened(c); // a line client has no handshake beyond its first byte
+        }
+    }
+
+    /** A client without a handshake of its own (a line client, a plain WebSocket client once upgraded) may talk. */
+    void opened(ServerConnection c) {
+        ctx.liveness.handshakeDone(c);
+        ctx.outbound.ready(c);
+        if (ctx.sessions != null) {
+            ctx.sessions.opened(c);
         }
     }
 
@@ -153,8 +161,11 @@ final class MessageDispatch {
         c.channel.writeAndFlush(w);
         ctx.outbound.ready(c);
         if (c.framesHeld) { // a resume that answered later: the client's frames after its HELLO waited for this
+            WebSocketBridge ws = c.channel.pipeline().get(WebSocketBridge.class);
             ConnectionCodec codec = c.channel.pipeline().get(ConnectionCodec.class);
-            if (codec != null) {
+            if (ws != null) {
+                ws.welcomeSent();
+            } else if (codec != null) {
                 codec.welcomeSent();
             }
         }

@@ -88,6 +88,7 @@ final class Outbound {
         Object out = switch (c.framing) {
             case FRAME -> new Frame.Data(message);
             case LINE -> Unpooled.wrappedBuffer(message, NEWLINE);
+            case WEBSOCKET -> WebSocketBridge.message(message);
             default -> Unpooled.wrappedBuffer(message);
         };
         c.channel.writeAndFlush(out).addListener(cf -> {

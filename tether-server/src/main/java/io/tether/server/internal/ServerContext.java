@@ -33,6 +33,8 @@ public final class ServerContext {
     final CloseProtocol close;
     /** Metrics' view of the parts' events; {@link ServerObserver#NONE} unless one was set. */
     final ServerObserver observer;
+    /** WebSocket (open_websocket_protocol or framing websocket), or null. */
+    final WebSocketTransport websocket;
 
     public ServerContext(ServerConfig config, ServerHandler handler, Executor handlerExecutor, HealthMonitor health,
                          SessionLayer sessions, Ticker ticker) {
@@ -53,6 +55,15 @@ public final class ServerContext {
         this.outbound = new Outbound(this);
         this.limits = new OutboundLimits(this, config);
         this.close = new CloseProtocol(this, config);
+        this.websocket = config.openWebsocketProtocol() ? new WebSocketTransport(config) : null;
+    }
+
+    /** A file served on {@code GET path} beside the WebSocket upgrade; before the server starts. */
+    public void httpFile(String path, String contentType, byte[] body) {
+        if (websocket == null) {
+            throw new IllegalArgumentException("HTTP file " + path + " needs WebSocket: open_websocket_protocol or framing websocket");
+        }
+        websocket.addFile(path, new WebSocketTransport.StaticFile(body, contentType));
     }
 
     /** Gives each event loop its deadline wheel; called once before the first accept. */

@@ -52,5 +52,8 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
             ch.pipeline().addLast("tls", tls.newHandler(ch, conn));
         }
         ch.pipeline().addLast("tether", new ConnectionCodec(conn, mode, ctx.config.packageMaxLength()));
+        if (mode == Framing.WEBSOCKET) {
+            ctx.websocket.install(conn, ch.pipeline());
+        }
     }
 }

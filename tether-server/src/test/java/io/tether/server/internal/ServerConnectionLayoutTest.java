@@ -24,4 +24,19 @@ class ServerConnectionLayoutTest {
                 .as("ServerConnection grew: find room in its padding, or make the case for the bytes\n%s", layout.toPrintable())
                 .isLessThanOrEqualTo(152);
     }
+
+    /**
+     * The other object every line and frame connection has: its one pipeline handler, 56 B with no
+     * padding left. WebSocket added nothing to it (a WebSocket connection's state is in its own extra
+     * handlers).
+     */
+    @Test
+    void connectionCodecStaysWithin56Bytes() {
+        assumeTrue(VM.current().arrayIndexScale("java.lang.Object") == 4 && VM.current().classPointerSize() == 4
+                && VM.current().objectAlignment() == 8, "default layout (compressed oops and class pointers)");
+        ClassLayout layout = ClassLayout.parseClass(ConnectionCodec.class);
+        assertThat(layout.instanceSize())
+                .as("ConnectionCodec grew: find room in its padding, or make the case for the bytes\n%s", layout.toPrintable())
+                .isLessThanOrEqualTo(56);
+    }
 }
