@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -191,24 +190,10 @@ public final class ServerConfig {
     public DuplicatePolicy sessionDuplicatePolicy() { return v.sessionDuplicatePolicy; }
 
 
+    /** The config in one line, in the keys' names. */
     @Override
     public String toString() {
-        return "ServerConfig{" + v.host + ":" + v.port + ", worker_num=" + v.workerNum + ", framing=" + v.framing.name().toLowerCase(Locale.ROOT)
-                + (openWebsocketProtocol() ? ", websocket=" + v.websocketPath + (v.websocketCompression ? " (deflate)" : "") : "")
-                + ", max_connection=" + v.maxConnection + (v.maxConnectionPerIp > 0 ? "/" + v.maxConnectionPerIp + " per ip" : "")
-                + (v.connectRatePerIp > 0 ? ", connect_rate_per_ip=" + v.connectRatePerIp + "/s burst " + connectBurstPerIp() : "")
-                + ", handshake_timeout=" + Values.format(v.handshakeTimeout) + ", package_timeout=" + Values.format(v.packageTimeout)
-                + ", package_max_length=" + v.packageMaxLength
-                + ", buffer_watermarks=" + v.bufferLowWatermark + "/" + v.bufferHighWatermark
-                + ", max_outbound_bytes=" + maxOutboundBytes() + "/" + Values.format(v.outboundSoftTime)
-                + ", outbound_hard_limit=" + v.outboundHardLimit
-                + ", keepalive=" + (v.openTcpKeepalive ? Values.format(v.tcpKeepIdle) + "/" + Values.format(v.tcpKeepInterval) + "/" + v.tcpKeepCount : "off")
-                + ", tcp_user_timeout=" + Values.format(v.tcpUserTimeout)
-                + ", heartbeat_idle_time=" + Values.format(v.heartbeatIdleTime)
-                + ", heartbeat_check_interval=" + Values.format(v.heartbeatCheckInterval)
-                + ", server_ping=" + (v.serverPingInterval.isZero() ? "off" : Values.format(v.serverPingInterval) + "/" + Values.format(v.serverPingTimeout))
-                + ", ping_min_interval=" + Values.format(v.pingMinInterval) + "/" + v.pingBurst
-                + ", tls=" + (v.sslCertFile == null ? "off" : v.sslCertFile + " (" + v.sslEngine.text() + (v.sslVerifyPeer ? ", client certificates required" : "") + ")") + "}";
+        return ServerConfigText.of(this);
     }
 
     /**

@@ -12,7 +12,6 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.tether.core.protocol.Frame;
 import io.tether.core.protocol.FrameCodec;
-import io.tether.core.protocol.FrameType;
 import io.tether.core.protocol.ProtocolException;
 import io.tether.server.Framing;
 import io.tether.server.SlowConsumerException;
@@ -89,7 +88,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         boolean progressed = false;
         try {
             if (mode == Framing.AUTO) {
-                Framing detected = detect(in);
+                Framing detected = FirstBytes.framing(in, conn.ctx.websocket != null);
                 if (detected == null) { // "GE": a line, or an HTTP GET still coming
                     conn.ctx.liveness.afterDecode(conn, true, false);
                     return;
@@ -144,30 +143,6 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
         }
     }
 
-    private static final byte[] GET = {'G', 'E', 'T', ' '};
-
-    /**
-     * The framing the first bytes show, or null while they could still be an HTTP GET: under framing
-     * auto with open_websocket_protocol, the first bytes {@code GET } make a WebSocket client. Read
-     * from the context once per connection, not kept: this handler's bytes are per connection.
-     */
-    private Framing detect(ByteBuf in) {
-        int first = in.readerIndex();
-        if (in.getByte(first) == FrameCodec.PREAMBLE[0]) {
-            return Framing.FRAME;
-        }
-        if (conn.ctx.websocket == null) {
-            return Framing.LINE;
-        }
-        int n = Math.min(in.readableBytes(), GET.length);
-        for (int i = 0; i < n; i++) {
-            if (in.getByte(first + i) != GET[i]) {
-                return Framing.LINE;
-            }
-        }
-        return n == GET.length ? Framing.WEBSOCKET : null;
-    }
-
     /**
      * The next complete frame, or null. The first must be a HELLO within the protocol's fixed HELLO
      * limit (FrameCodec.MAX_HELLO_LENGTH), judged from its header. Frames a client sent after its
@@ -215,24 +190,7 @@ final class ConnectionCodec extends ByteToMessageDecoder implements ChannelOutbo
      * on the connection's loop.
      */
     String unfinished() {
-        ByteBuf in = internalBuffer();
-        int n = in.readableBytes();
-        if (mode == Framing.WEBSOCKET) {
-            WebSocketFrameReader ws = conn.channel.pipeline().get(WebSocketFrameReader.class);
-            return ws == null ? "HTTP request" : ws.unfinished();
-        }
-        if (mode == Framing.LINE || mode == Framing.AUTO) {
-            return "line (" + n + " bytes, no newline yet)";
-        }
-        if (!preambleChecked) {
-            return "preamble (" + n + " of " + FrameCodec.PREAMBLE.length + " bytes)";
-        }
-        if (n < FrameCodec.HEADER_LENGTH) {
-            return "frame header (" + n + " of " + FrameCodec.HEADER_LENGTH + " bytes)";
-        }
-        FrameType type = FrameType.fromCode(in.getUnsignedByte(in.readerIndex()));
-        return (type == null ? "frame" : type + " frame") + " (" + (n - FrameCodec.HEADER_LENGTH) + " of "
-                + in.getUnsignedInt(in.readerIndex() + 1) + " payload bytes)";
+        return UnfinishedMessage.describe(internalBuffer(), mode, preambleChecked, conn.channel);
     }
 
     /**

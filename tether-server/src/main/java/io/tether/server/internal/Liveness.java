@@ -1,6 +1,5 @@
 package io.tether.server.internal;
 
-import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Ticker;
 import io.tether.core.close.CloseReason;
@@ -53,27 +52,6 @@ final class Liveness {
     private final int packageMillis;
     private final Map<EventExecutor, LoopWheel> wheels = new IdentityHashMap<>();
 
-    /**
-     * One event loop's wheel and its one-shot timer, armed for the wheel's next due slot only (none
-     * while nothing is on it); touched on that loop only (after creation).
-     */
-    private final class LoopWheel {
-        final DeadlineWheel<ServerConnection> wheel;
-        final WheelTimer<ServerConnection> timer;
-
-        LoopWheel(EventExecutor loop, DeadlineWheel<ServerConnection> wheel) {
-            this.wheel = wheel;
-            // The server's ticker is the loop's own clock unless a test simulates time; then the timer polls.
-            boolean loopsClock = loop instanceof AbstractScheduledEventExecutor s && s.ticker() == ticker;
-            this.timer = new WheelTimer<>(wheel, loop, ticker::nanoTime, loopsClock);
-        }
-
-        /** After a schedule outside the wheel's own advance: make sure the timer fires by the new entry's slot. */
-        void ensureTicking() {
-            timer.arm();
-        }
-    }
-
     Liveness(ServerContext ctx, ServerConfig config, Ticker ticker) {
         this.ctx = ctx;
         this.ticker = ticker;
@@ -98,7 +76,7 @@ final class Liveness {
     void createWheel(EventExecutor loop) {
         long horizon = Math.max(Math.max(Math.max(idleNanos, pingIntervalNanos + pingTimeoutNanos), softNanos),
                 Math.max(Math.max(handshakeNanos, packageNanos), ConnectionRegistry.REFUSAL_WAIT_NANOS));
-        wheels.put(loop, new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue)));
+        wheels.put(loop, new LoopWheel(loop, new DeadlineWheel<>(tickNanos, horizon, ticker.nanoTime(), this::onDue), ticker));
     }
 
     /** How often the event loops woke to look at their wheels; for tests and diagnostics, from any thread. */

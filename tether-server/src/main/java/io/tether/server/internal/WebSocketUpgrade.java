@@ -83,7 +83,10 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
 
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
         String asked = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
-        boolean framed = asked != null && asked.contains(WebSocketTransport.SUBPROTOCOL);
+        boolean framed = false; // one of the comma-separated names, exactly: tether.v10 is not tether.v1
+        for (String name : asked == null ? new String[0] : asked.split(",")) {
+            framed |= name.trim().equals(WebSocketTransport.SUBPROTOCOL);
+        }
         String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "");
         if (!"13".equals(version)) { // RFC 6455's, every browser's; 426 says so (WebSocketTransport.refusal)
             refuse(426, "unsupported WebSocket version " + Printable.of(version, CloseProtocol.DETAIL_CHARS));
