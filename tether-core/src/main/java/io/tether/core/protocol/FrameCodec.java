@@ -204,11 +204,7 @@ public final class FrameCodec {
         if (length > MAX_HELLO_LENGTH) {
             throw new ProtocolException("HELLO of " + length + " bytes exceeds the HELLO limit of " + MAX_HELLO_LENGTH + " bytes");
         }
-        if (in.readableBytes() < HEADER_LENGTH + length) {
-            return null;
-        }
-        in.skipBytes(HEADER_LENGTH);
-        return helloPayload(in.readSlice((int) length));
+        return (Frame.Hello) decode(in, MAX_HELLO_LENGTH); // type and length are judged: what is left is decode's
     }
 
     private static Frame decodePayload(FrameType type, ByteBuf p) {
