@@ -3,6 +3,7 @@ package io.tether.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tether.testkit.process.Signals;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -149,7 +150,7 @@ class ServerCommandIT {
         assertThat(output.stream().filter(l -> l.contains("idle timeout")).count()).as("only the silent client idled out").isEqualTo(1);
 
         // Ctrl-C: graceful shutdown, exit status 0.
-        new ProcessBuilder("kill", "-INT", String.valueOf(process.pid())).start().waitFor();
+        Signals.send(process.pid(), "INT");
         assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
         assertThat(printed("tether stopped")).isTrue();
@@ -292,7 +293,7 @@ class ServerCommandIT {
             s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine()).isEqualTo("pong");
         }
-        new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor();
+        Signals.send(process.pid(), "TERM");
         assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
         await().atMost(Duration.ofSeconds(2)).until(() -> printed("tether stopped"));

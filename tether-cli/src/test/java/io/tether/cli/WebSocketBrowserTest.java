@@ -12,8 +12,9 @@ import io.tether.server.ServerConfig;
 import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
 import io.tether.server.internal.ServerConnection;
-import io.tether.testkit.Requirements;
+import io.tether.testkit.HeadlessChromium;
 import io.tether.testkit.Requires;
+import io.tether.testkit.process.Signals;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,9 +37,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -89,14 +87,7 @@ class WebSocketBrowserTest {
     }
 
     private WebDriver browser(Path profile) {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(Requirements.binary("chromium").toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--window-size=1100,720");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Requirements.binary("chromedriver").toFile()).usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(profile, 1100, 720);
         return browser;
     }
 
@@ -157,7 +148,7 @@ class WebSocketBrowserTest {
         wait.until(b -> "open".equals(js("return window.demo.client.state")) && first.equals(js("return window.demo.client.url")));
         wait.until(b -> ((Number) js("return window.demo.ticks.length")).intValue() >= 2); // the frozen server was streaming
 
-        new ProcessBuilder("kill", "-STOP", String.valueOf(child.pid())).start().waitFor();
+        Signals.send(child.pid(), "STOP");
         long frozenAt = System.currentTimeMillis();
         wait.until(b -> (Boolean) js("return window.demo.states.some(s => s.state === 'reconnecting' && s.at >= " + frozenAt + ")"));
         @SuppressWarnings("unchecked")

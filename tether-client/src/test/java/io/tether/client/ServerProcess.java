@@ -2,6 +2,8 @@ package io.tether.client;
 
 import static org.awaitility.Awaitility.await;
 
+import io.tether.testkit.process.Signals;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -75,11 +77,9 @@ final class ServerProcess implements AutoCloseable {
         process.destroyForcibly().waitFor();
     }
 
-    void signal(String sig) throws IOException, InterruptedException {
-        int rc = new ProcessBuilder("kill", "-" + sig, String.valueOf(process.pid())).inheritIO().start().waitFor();
-        if (rc != 0) {
-            throw new IllegalStateException("kill -" + sig + " " + process.pid() + " exited with " + rc);
-        }
+    /** SIGSTOP, SIGCONT...: {@code sig} without the dash. */
+    void signal(String sig) {
+        Signals.send(process.pid(), sig);
     }
 
     @Override

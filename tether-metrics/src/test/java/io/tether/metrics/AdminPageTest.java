@@ -18,7 +18,7 @@ import io.tether.server.ServerHandler;
 import io.tether.server.TetherServer;
 import io.tether.server.health.HealthCheck;
 import io.tether.server.health.HealthResult;
-import io.tether.testkit.Requirements;
+import io.tether.testkit.HeadlessChromium;
 import io.tether.testkit.Requires;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -42,9 +42,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -137,14 +134,7 @@ class AdminPageTest {
         client(port, "carol", e -> { });
         await().atMost(Duration.ofSeconds(15)).until(() -> server.connectionCount() == 3);
 
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(Requirements.binary("chromium").toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--window-size=1400,1250");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Requirements.binary("chromedriver").toFile()).usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(profile, 1400, 1250);
         // The token travels in the fragment, which the browser never sends; the page moves it to a header.
         browser.get("http://127.0.0.1:" + admin.port() + "/#token=" + TOKEN);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
