@@ -106,7 +106,7 @@ final class MessageDispatch {
             }
             byte[] payload = ctx.sessions.sequenced(c, frame);
             if (payload != null) {
-                ctx.events.receive(c, new Message(payload));
+                ctx.events.receive(c, new Message(payload, ((Frame.SeqData) frame).seq()));
             }
         } else if (frame instanceof Frame.Ping p) {
             ctx.pings.onPing(c, p.id());

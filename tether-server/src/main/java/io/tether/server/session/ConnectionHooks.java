@@ -40,18 +40,79 @@ final class ConnectionHooks implements SessionLayer {
             newToken = ResumeTokens.next();
             s.resumption().issue(ResumeTokens.key(newToken));
         }
-        if (conn.welcome(welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED))) {
-            s.welcomed(conn, false);
+        Frame.Welcome w = welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED);
+        SessionStore store = s.store();
+        if (store == null) {
+            if (conn.welcome(w)) {
+                s.welcomed(conn, false);
+            }
+            return;
         }
+        // The client may resume anywhere once it has the token: the store must know it first.
+        store.create(s, newToken).whenComplete((v, e) -> conn.executor().execute(() -> {
+            if (e != null) {
+                log.warn("{}: the session store could not keep it ({}); closing {}", s, e.toString(), conn);
+                s.end(EndReason.LOST, "session store failed: " + e.getMessage(), null);
+            } else if (conn.welcome(w)) {
+                s.welcomed(conn, false);
+            }
+        }));
     }
 
     private void resume(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token) {
+        SessionStore store = layer.store;
+        if (store == null) {
+            resumeHere(conn, hello, plain, token, ResumeTokens.next());
+            return;
+        }
+        byte[] newToken = ResumeTokens.next();
+        store.claim(token, newToken, hello.receivedSeq()).whenComplete((claim, e) -> conn.executor().execute(() -> {
+            if (!conn.isOpen()) {
+                return; // the client gave up waiting; its next HELLO claims again
+            }
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                boolean gone = cause instanceof SessionStore.Refused r && r.unrecoverable();
+                refuse(conn, cause instanceof SessionStore.Refused ? cause.getMessage() : "session store failed: " + cause,
+                        gone ? EndReason.UNRECOVERABLE_CODE : EndReason.RESUME_REFUSED_CODE);
+            } else if (claim.local()) {
+                resumeHere(conn, hello, plain, token, newToken);
+            } else {
+                arrive(conn, hello, plain, claim.image(), newToken, store);
+            }
+        }));
+    }
+
+    /** A session another process held arrives on {@code conn}, as the store kept it. */
+    private void arrive(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, SessionStore.Image image,
+            byte[] newToken, SessionStore store) {
+        SessionImpl s = new SessionImpl(layer, registry.nextId(), conn, true, true);
+        s.restore(image);
+        s.resumption().issue(ResumeTokens.key(newToken));
+        registry.add(s, conn);
+        store.adopted(s, image);
+        String refusal;
+        long in;
+        synchronized (s) {
+            refusal = s.stream().refusal(hello.receivedSeq());
+            in = refusal == null ? s.stream().resumeFrom(hello.receivedSeq()) : 0;
+        }
+        if (refusal != null) {
+            refuse(conn, refusal, EndReason.UNRECOVERABLE_CODE);
+            s.end(EndReason.LOST, "resume refused: " + refusal, null);
+            return;
+        }
+        if (conn.welcome(welcome(plain, newToken, true, in))) {
+            s.welcomed(conn, true);
+        }
+    }
+
+    private void resumeHere(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token, byte[] newToken) {
         SessionImpl s = layer.tokens.claim(ResumeTokens.key(token));
         if (s == null) {
             refuse(conn, "unknown, expired or already used resume token");
             return;
         }
-        byte[] newToken = ResumeTokens.next();
         Resumption.Outcome r = s.resumption().resume(conn, hello.receivedSeq(),
                 ResumeTokens.key(newToken));
         if (r.refusal() != null) {
@@ -82,8 +143,12 @@ final class ConnectionHooks implements SessionLayer {
     }
 
     private static void refuse(SessionConnection conn, String why) {
+        refuse(conn, why, EndReason.RESUME_REFUSED_CODE);
+    }
+
+    private static void refuse(SessionConnection conn, String why, int code) {
         log.info("{} resume refused: {}", conn, why);
-        conn.close(CloseReason.CLOSED_BY_SERVER, "resume refused: " + why, EndReason.RESUME_REFUSED_CODE);
+        conn.close(CloseReason.CLOSED_BY_SERVER, "resume refused: " + why, code);
     }
 
     private static Frame.Welcome welcome(Frame.Welcome p, byte[] token, boolean resumed, long receivedSeq) {
@@ -106,7 +171,16 @@ final class ConnectionHooks implements SessionLayer {
     @Override
     public byte[] sequenced(SessionConnection conn, Frame frame) {
         SessionImpl s = registry.of(conn);
-        return s == null ? null : s.onFrame(conn, frame);
+        if (s == null) {
+            return null;
+        }
+        SessionStore store = s.store();
+        if (store != null && !store.mayDeliver()) {
+            // Another node may own this session by now: deliver nothing, let the client resume where it is owned.
+            conn.close(CloseReason.ERROR, "this node's cluster lease is stale; resume elsewhere", 0);
+            return null;
+        }
+        return s.onFrame(conn, frame);
     }
 
     @Override

@@ -21,12 +21,25 @@ public enum EndReason {
     /** The server application ended it ({@code session.close()} or {@code connection.close()}). */
     CLOSED_BY_SERVER(1006, "closed by server"),
     /** The server shut down. */
-    SHUTDOWN(1009, "shutdown");
+    SHUTDOWN(1009, "shutdown"),
+    /**
+     * The session moved to another node of a cluster (its client resumed there): it ends on this
+     * node only and lives on there, so this is the one end that is not an offline for the user
+     * (docs/CLUSTER.md, "Sessions that move between nodes"). Its connection, if open, is told 1105.
+     */
+    MOVED(1105, "moved");
 
     /** CLOSE code: a resume was refused (unknown, expired or already used token). Not a session end. */
     public static final int RESUME_REFUSED_CODE = 1104;
     /** CLOSE code: the session was resumed on another connection, which took it over. Not a session end. */
     public static final int TAKEN_OVER_CODE = 1105;
+    /**
+     * CLOSE code: a resume of a session that existed but cannot be recovered: it expired (no
+     * resume within the window), ended otherwise, or its unacknowledged messages outgrew what is
+     * kept, so a resume would leave a gap. The client starts a new session; what it had not had
+     * acknowledged is reported lost (docs/PROTOCOL.md, Sessions). A token never issued gets 1104.
+     */
+    public static final int UNRECOVERABLE_CODE = 1106;
 
     private final int wireCode;
     private final String text;

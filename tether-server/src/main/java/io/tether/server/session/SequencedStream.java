@@ -37,7 +37,8 @@ final class SequencedStream {
     /**
      * Numbers and keeps {@code message}, and starts the pump if attached. False once ended, on
      * overflow (which ends the session), or for a message that alone is over the byte budget
-     * ({@link #neverFits}: refused, the session goes on).
+     * ({@link #neverFits}: refused, the session goes on). With a {@link SessionStore} the store
+     * numbers it, and it comes back through {@link #accept} once the store holds it.
      */
     boolean send(byte[] message) {
         String tooLarge = out.neverFits(message.length);
@@ -45,16 +46,36 @@ final class SequencedStream {
             log.warn("{}: send refused: {}", session, tooLarge);
             return false;
         }
+        SessionStore store = session.store();
+        if (store != null) {
+            return !session.isEnded() && store.append(session, message);
+        }
+        synchronized (session) {
+            return accept(outSeq + 1, message);
+        }
+    }
+
+    /**
+     * Keeps message {@code seq} (the next one, or an old one again, which is ignored) and starts
+     * the pump if attached. False once ended or on overflow, which ends the session.
+     */
+    boolean accept(long seq, byte[] message) {
         SessionConnection pumpOn = null;
         String overflow = null;
         synchronized (session) {
             if (session.state() == State.ENDED) {
                 return false;
             }
-            if (!out.add(outSeq + 1, message)) {
+            if (seq <= outSeq) {
+                return true; // the store told us twice
+            }
+            if (seq != outSeq + 1) {
+                throw new IllegalStateException(session + ": message " + seq + " after " + outSeq + " from the session store");
+            }
+            if (!out.add(seq, message)) {
                 overflow = out.describeLimit(message.length);
             } else {
-                outSeq++;
+                outSeq = seq;
                 SessionConnection c = session.conn();
                 if (c != null && !pumpScheduled) {
                     pumpScheduled = true;
@@ -132,6 +153,10 @@ final class SequencedStream {
                 }
                 out.dropThrough(a.seq());
             }
+            SessionStore store = session.store();
+            if (store != null) {
+                store.acked(session, a.seq());
+            }
             return null;
         }
         Frame.SeqData d = (Frame.SeqData) f;
@@ -167,9 +192,49 @@ final class SequencedStream {
             }
             seq = inSeq;
         }
+        SessionStore store = session.store();
+        if (store == null) {
+            writeAck(c, seq);
+            return;
+        }
+        // The ACK lets the client forget its messages: only once the store holds where we are.
+        store.commit(session, seq).whenComplete((owner, e) -> c.executor().execute(() -> {
+            if (e != null) {
+                log.debug("{}: receipt up to {} not stored ({}); the ACK waits for the next one", session, seq, e.toString());
+            } else if (!owner) {
+                session.end(EndReason.MOVED, "another node owns it now", null);
+            } else if (session.conn() == c) {
+                writeAck(c, seq);
+            }
+        }));
+    }
+
+    private static void writeAck(SessionConnection c, long seq) {
         if (c.isOpen()) {
             c.write(new Frame.Ack(seq));
             c.flush();
+        }
+    }
+
+    /** The client's last message received in order. */
+    long lastReceived() {
+        synchronized (session) {
+            return inSeq;
+        }
+    }
+
+    /**
+     * A session arriving from another process: the counters and unacknowledged messages it had
+     * there. Before the session is reachable, so unlocked.
+     */
+    void restore(long in, long acked, List<byte[]> unacked) {
+        inSeq = in;
+        outSeq = acked;
+        writtenSeq = acked;
+        for (byte[] p : unacked) {
+            if (!out.add(++outSeq, p)) {
+                throw new IllegalStateException("the stored session holds more than this server's replay bounds");
+            }
         }
     }
 

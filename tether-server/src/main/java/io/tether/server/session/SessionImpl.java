@@ -177,6 +177,11 @@ final class SessionImpl implements Session {
         return stream;
     }
 
+    /** The store that holds this session's durable part, or null (not resumable, or no store). */
+    SessionStore store() {
+        return resumption == null ? null : layer.store;
+    }
+
     /** How it resumes, or null when it cannot. */
     Resumption resumption() {
         return resumption;
@@ -247,6 +252,22 @@ final class SessionImpl implements Session {
     }
 
     // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * A session arriving from another process takes what it had there: user (without a bound
+     * event: it is not new), groups, attributes, numbered messages. Before it is reachable.
+     */
+    void restore(SessionStore.Image image) {
+        onlineFired = true; // it went online where it started; here it resumes
+        if (image.userId() != null) {
+            layer.registry.bind(this, image.userId());
+        }
+        image.groups().forEach(g -> layer.registry.join(this, g));
+        if (!image.attributes().isEmpty()) {
+            attributes().putAll(image.attributes());
+        }
+        stream.restore(image.inSeq(), image.outAcked(), image.unacked());
+    }
 
     /**
      * A resume moves the session onto {@code c}; returns the connection it was on, or null. Caller
@@ -333,6 +354,10 @@ final class SessionImpl implements Session {
             }
         }
         layer.registry.unregister(this);
+        SessionStore st = store();
+        if (st != null) {
+            st.ended(this, e);
+        }
         if (c != null) {
             CloseReason cr = reason == EndReason.SHUTDOWN ? CloseReason.SHUTDOWN : CloseReason.CLOSED_BY_SERVER;
             c.close(cr, "session " + reason.text() + (detail.isEmpty() ? "" : ": " + detail), reason.wireCode());

@@ -35,6 +35,8 @@ public final class SessionManager implements Sessions, SessionLayer {
     /** Null when resume is off (a zero window). */
     final ExpiryTimer timer;
     private final ConnectionHooks hooks;
+    /** Holds resumable sessions' durable part (a cluster's); null: they live in this process only. */
+    volatile SessionStore store;
 
     /**
      * @param handlerExecutor where presence events run (one at a time per session); null runs them
@@ -56,6 +58,15 @@ public final class SessionManager implements Sessions, SessionLayer {
         if (timer != null) {
             timer.close();
         }
+    }
+
+    @Override
+    public synchronized void installStore(SessionStore s) {
+        if (store != null) {
+            throw new IllegalStateException("a session store is installed already: " + store);
+        }
+        s.start(new StoreHost(this));
+        store = s;
     }
 
     /** For tests and diagnostics: sessions by state. */

@@ -53,4 +53,13 @@ public interface Sessions {
     int broadcast(byte[] message);
 
     int broadcast(String text);
+
+    /**
+     * Keeps resumable sessions' durable part in {@code store}, so they can resume on another
+     * process (tether-cluster installs its Redis store when it joins). Call before the server
+     * starts, once.
+     *
+     * @throws IllegalStateException if a store is installed already
+     */
+    void installStore(SessionStore store);
 }
