@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,15 +102,19 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     }
 
     @Override
-    public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq) {
+    public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq, BooleanSupplier waiting) {
         CompletableFuture<Claim> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * leaseMs + 2_000);
-        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result);
+        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result, waiting);
         return result;
     }
 
     private void tryClaim(String tok, String newTok, long received, long deadline, long retryMs,
-            CompletableFuture<Claim> result) {
+            CompletableFuture<Claim> result, BooleanSupplier waiting) {
+        if (!waiting.getAsBoolean()) {
+            result.completeExceptionally(new Refused("the client left while the session was being handed over", false));
+            return;
+        }
         Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
                 b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN))).whenComplete((r, e) -> {
                     if (e != null) {
@@ -127,7 +132,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                                 result.completeExceptionally(new Refused("the node holding the session did not hand it over in "
                                         + (2 * leaseMs + 2_000) + " ms", false));
                             } else {
-                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result),
+                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result, waiting),
                                         retryMs, TimeUnit.MILLISECONDS);
                             }
                         }
@@ -166,6 +171,12 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         byGid.put(gid, k);
         Scripts.RADOPT.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(gid), b(s.id()), b(ttlMs)));
         agent.adopt(s);
+        // A message another node numbered between the claim and now woke nobody here: look once.
+        link.async().hget(keys.kept(gid), "n").thenAccept(n -> {
+            if (n != null) {
+                k.woken(Long.parseLong(Scripts.s(n)));
+            }
+        });
     }
 
     @Override
@@ -177,7 +188,8 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         Scripts.RAPPEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
                 List.of(b(k.gid), payload, b(maxMessages), b(maxBytes), b(node))).whenComplete((seq, e) -> {
                     if (e != null) {
-                        log.warn("{}: a message could not be kept in Redis ({}); it is lost", s, e.toString());
+                        // Never a silent gap: the client learns the session ended, and starts afresh.
+                        s.close(EndReason.LOST, "a message could not be kept in Redis: " + e.getMessage());
                     } else if (seq == -2) {
                         s.close(EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session ("
                                 + maxMessages + " messages, " + maxBytes + " bytes)");

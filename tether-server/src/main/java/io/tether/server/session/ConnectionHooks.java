@@ -66,7 +66,7 @@ final class ConnectionHooks implements SessionLayer {
             return;
         }
         byte[] newToken = ResumeTokens.next();
-        store.claim(token, newToken, hello.receivedSeq()).whenComplete((claim, e) -> conn.executor().execute(() -> {
+        store.claim(token, newToken, hello.receivedSeq(), conn::isOpen).whenComplete((claim, e) -> conn.executor().execute(() -> {
             if (!conn.isOpen()) {
                 return; // the client gave up waiting; its next HELLO claims again
             }
@@ -87,7 +87,15 @@ final class ConnectionHooks implements SessionLayer {
     private void arrive(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, SessionStore.Image image,
             byte[] newToken, SessionStore store) {
         SessionImpl s = new SessionImpl(layer, registry.nextId(), conn, true, true);
-        s.restore(image);
+        // What it had there: user (without a bound event: it is not new), groups, attributes, messages.
+        if (image.userId() != null) {
+            registry.bind(s, image.userId());
+        }
+        image.groups().forEach(g -> registry.join(s, g));
+        if (!image.attributes().isEmpty()) {
+            s.attributes().putAll(image.attributes());
+        }
+        s.stream().restore(image.inSeq(), image.outAcked(), image.unacked());
         s.resumption().issue(ResumeTokens.key(newToken));
         registry.add(s, conn);
         store.adopted(s, image);
@@ -108,9 +116,15 @@ final class ConnectionHooks implements SessionLayer {
     }
 
     private void resumeHere(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token, byte[] newToken) {
-        SessionImpl s = layer.tokens.claim(ResumeTokens.key(token));
+        String key = ResumeTokens.key(token);
+        SessionImpl s = layer.tokens.claim(key);
         if (s == null) {
-            refuse(conn, "unknown, expired or already used resume token");
+            String why = layer.tokens.whyEnded(key);
+            if (why != null) {
+                refuse(conn, "the session cannot be recovered: it ended (" + why + ")", EndReason.UNRECOVERABLE_CODE);
+            } else {
+                refuse(conn, "unknown, expired or already used resume token");
+            }
             return;
         }
         Resumption.Outcome r = s.resumption().resume(conn, hello.receivedSeq(),
@@ -180,7 +194,7 @@ final class ConnectionHooks implements SessionLayer {
             conn.close(CloseReason.ERROR, "this node's cluster lease is stale; resume elsewhere", 0);
             return null;
         }
-        return s.onFrame(conn, frame);
+        return s.stream() == null ? null : s.stream().onFrame(conn, frame);
     }
 
     @Override

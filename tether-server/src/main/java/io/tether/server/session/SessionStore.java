@@ -90,9 +90,11 @@ public interface SessionStore {
      * A HELLO with {@code token} arrived at this server, from a client that received the session's
      * messages up to {@code receivedSeq}: resolves it, rotating it to {@code newToken}. Completes with
      * {@link Claim#LOCAL}, or an {@link Image} of a session taken over from another process (alive:
-     * it released it; dead: its state as the store holds it), or fails with {@link Refused}.
+     * it released it; dead: its state as the store holds it), or fails with {@link Refused}. While
+     * it waits for another process to let the session go it asks {@code waiting} before each try,
+     * and gives up once the client has left (so a session is not taken for a connection that is gone).
      */
-    CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq);
+    CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq, java.util.function.BooleanSupplier waiting);
 
     /** A session rebuilt from {@code image} on this server (after {@link #claim}); it is now its owner. */
     void adopted(Session session, Image image);
