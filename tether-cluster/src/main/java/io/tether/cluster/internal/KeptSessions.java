@@ -299,6 +299,17 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         log.debug("cluster node {}: session {} handed over to {}", node, gid, to);
     }
 
+    /**
+     * This node was declared dead: its kept sessions were unowned in Redis by the claim and wait
+     * there for their clients. They end here at once ({@code moved}: they live on in Redis), before
+     * the node registers again, so nothing a client sent to this node in its pause is delivered.
+     */
+    void fenced() {
+        for (KeptSession k : List.copyOf(bySession.values())) {
+            k.session.close(EndReason.MOVED, "this node was declared dead; the session waits in Redis for its client");
+        }
+    }
+
     /** Orphans whose window passed: offline once, forgotten (each node's lease tick). */
     void sweep() {
         Scripts.RSWEEP.run(link.sync(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(NodeAgent.STREAM_MAXLEN), b(tombMs)));

@@ -24,12 +24,14 @@ if h[1] == node then
   return {'local'}
 end
 if h[1] ~= '' then
-  local lease = redis.call('ZSCORE', NODES, h[1])
-  if lease and tonumber(lease) >= t then
+  if redis.call('ZSCORE', NODES, h[1]) then
+    -- Its node is alive, or dead but not yet claimed: a node whose lease ran out may still renew
+    -- it (a pause shorter than the claim), so only its hand-over or a claim (which leaves a
+    -- tombstone it will find, and unowns its kept sessions) gives the session away.
     to_inbox(h[1], 'h' .. gid .. '\n' .. node)
     return {'wait'}
   end
-  -- its node's lease ran out: that node is dead (or fenced), and the session is taken from it
+  -- its node is not in the live set and left no claim (Redis lost the node set): take it
   unrecord(h[1], h[2])
   h[9] = h[1]
 else
