@@ -69,6 +69,8 @@ public final class ClientConfig {
     public int tcpKeepCount() { return v.tcpKeepCount; }
     public Duration tcpUserTimeout() { return v.tcpUserTimeout; }
     public boolean resume() { return v.resume; }
+    /** True when a plain message's future completes only once the server has read it (see {@link Builder#confirm}). */
+    public boolean confirm() { return v.confirm; }
     /** True when the client speaks TLS. */
     public boolean ssl() { return v.ssl; }
     /** PEM CA certificates trusted for the server's certificate; null: the JDK's trust store. */
@@ -103,6 +105,7 @@ public final class ClientConfig {
                 + ", queue " + v.maxQueuedMessages + " messages / " + v.maxQueuedBytes + " bytes, keepalive "
                 + (v.openTcpKeepalive ? v.tcpKeepIdle.toSeconds() + "/" + v.tcpKeepInterval.toSeconds() + "/" + v.tcpKeepCount : "off")
                 + ", tcp_user_timeout " + v.tcpUserTimeout.toMillis() + " ms"
+                + (v.resume ? ", resume" : "") + (v.confirm ? ", confirm" : "")
                 + (v.ssl ? ", tls " + v.sslEngine.text() + (v.sslVerifyPeer ? ", verified" + (v.sslCafile != null ? " by " + v.sslCafile : "")
                         : ", NOT verified") + (v.sslCertFile != null ? ", client certificate " + v.sslCertFile : "") : "") + "}";
     }
@@ -129,6 +132,7 @@ public final class ClientConfig {
         private int tcpKeepCount = 3;
         private Duration tcpUserTimeout = Duration.ZERO;
         private boolean resume;
+        private boolean confirm;
         private boolean ssl;
         private Path sslCafile;
         private boolean sslVerifyPeer = true;
@@ -248,6 +252,27 @@ public final class ClientConfig {
          * only; a server without sessions answers with a plain connection. Default off.
          */
         public Builder resume(boolean v) { resume = v; return this; }
+
+        /**
+         * Confirmed sends on a plain connection (no sequenced session: resume off, a server without
+         * sessions, or line mode): a message's future completes only when the server has answered a
+         * PING the client sent after it (TCP keeps the order and the server handles a connection's
+         * frames in order, so it had read the message), and fails with a
+         * {@link ConnectionLostException} ("... not confirmed ...") when the connection ends first:
+         * a message written to a server that froze is never reported as sent. With a sequenced
+         * session the server's ACK does this and no extra ping is sent. Default off: futures
+         * complete when the message is written to the socket.
+         *
+         * <p>What it costs: one PING and PONG per batch of sends, never more than one outstanding
+         * and never sooner than the server's minimum ping interval (WELCOME; 500 ms plus a margin in
+         * line mode) after the previous ping, so they never count against the server's ping rate
+         * and a burst of thousands of sends costs a handful of pings. A future completes up to that
+         * interval plus a round trip after the write, and each unconfirmed future is held until
+         * then. A server that holds back PONGs ({@code health_fail_mode: withhold}) holds the
+         * confirmations back too, and a line peer that does not answer {@code ping} with
+         * {@code pong} never confirms (its futures fail when the connection ends).
+         */
+        public Builder confirm(boolean v) { confirm = v; return this; }
 
         /**
          * Speak TLS (the server has {@code ssl_cert_file}); docs/TLS.md. The server's certificate is
