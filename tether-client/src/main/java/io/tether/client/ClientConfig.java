@@ -69,7 +69,6 @@ public final class ClientConfig {
     public int tcpKeepCount() { return v.tcpKeepCount; }
     public Duration tcpUserTimeout() { return v.tcpUserTimeout; }
     public boolean resume() { return v.resume; }
-    /** True when a plain message's future completes only once the server has read it (see {@link Builder#confirm}). */
     public boolean confirm() { return v.confirm; }
     /** True when the client speaks TLS. */
     public boolean ssl() { return v.ssl; }
@@ -254,23 +253,12 @@ public final class ClientConfig {
         public Builder resume(boolean v) { resume = v; return this; }
 
         /**
-         * Confirmed sends on a plain connection (no sequenced session: resume off, a server without
-         * sessions, or line mode): a message's future completes only when the server has answered a
-         * PING the client sent after it (TCP keeps the order and the server handles a connection's
-         * frames in order, so it had read the message), and fails with a
-         * {@link ConnectionLostException} ("... not confirmed ...") when the connection ends first:
-         * a message written to a server that froze is never reported as sent. With a sequenced
-         * session the server's ACK does this and no extra ping is sent. Default off: futures
-         * complete when the message is written to the socket.
-         *
-         * <p>What it costs: one PING and PONG per batch of sends, never more than one outstanding
-         * and never sooner than the server's minimum ping interval (WELCOME; 500 ms plus a margin in
-         * line mode) after the previous ping, so they never count against the server's ping rate
-         * and a burst of thousands of sends costs a handful of pings. A future completes up to that
-         * interval plus a round trip after the write, and each unconfirmed future is held until
-         * then. A server that holds back PONGs ({@code health_fail_mode: withhold}) holds the
-         * confirmations back too, and a line peer that does not answer {@code ping} with
-         * {@code pong} never confirms (its futures fail when the connection ends).
+         * Confirmed sends on a plain connection (no sequenced session): a message's future completes
+         * when the server has answered a PING sent after it (so it had read the message), and fails
+         * with a {@link ConnectionLostException} ("... not confirmed ...") if the connection ends
+         * first. Costs one PING per batch of sends, one outstanding, spaced by the server's minimum
+         * ping interval, so never against its ping rate (docs/CLIENT.md, "Confirmed sends"). A
+         * sequenced session's ACK confirms without it. Default off: futures complete on the write.
          */
         public Builder confirm(boolean v) { confirm = v; return this; }
 

@@ -90,7 +90,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     public CompletableFuture<Void> create(Session s, byte[] token) {
         byte[] gidBytes = new byte[12];
         ThreadLocalRandom.current().nextBytes(gidBytes);
-        KeptSession k = new KeptSession(HexFormat.of().formatHex(gidBytes), s, 0);
+        KeptSession k = new KeptSession(HexFormat.of().formatHex(gidBytes), s, 0, host, this::fetch);
         bySession.put(s, k);
         byGid.put(k.gid, k);
         return Scripts.RCREATE.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
@@ -166,7 +166,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
             log.error("cluster node {}: {} arrived without a claim", node, s);
             return;
         }
-        KeptSession k = new KeptSession(gid, s, image.outAcked() + image.unacked().size());
+        KeptSession k = new KeptSession(gid, s, image.outAcked() + image.unacked().size(), host, this::fetch);
         bySession.put(s, k);
         byGid.put(gid, k);
         Scripts.RADOPT.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(gid), b(s.id()), b(ttlMs)));
@@ -334,8 +334,8 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         return Scripts.b(n);
     }
 
-    /** Fetches messages {@code from..to} of a kept session from Redis (for {@link KeptSession}). */
-    CompletableFuture<List<Object>> fetch(String gid, long from, long to) {
+    /** Messages {@code from..to} of a kept session in Redis: seq, payload, seq, payload... */
+    private CompletableFuture<List<Object>> fetch(String gid, long from, long to) {
         return link.async().xrange(keys.messages(gid), io.lettuce.core.Range.create(from + "-0", to + "-0"))
                 .toCompletableFuture().thenApply(list -> {
                     List<Object> out = new ArrayList<>();
@@ -345,100 +345,5 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                     });
                     return out;
                 });
-    }
-
-    /** One kept session on this node: its gid, and which of its numbered messages the server has. */
-    final class KeptSession {
-        final String gid;
-        final Session session;
-        // guarded by this
-        private long known;
-        private long seen;
-        private final java.util.TreeMap<Long, byte[]> early = new java.util.TreeMap<>();
-        private boolean fetching;
-        private byte[] lastAttributes;
-
-        KeptSession(String gid, Session session, long known) {
-            this.gid = gid;
-            this.session = session;
-            this.known = known;
-            this.seen = known;
-        }
-
-        /** Message {@code seq} is {@code payload} (this node numbered it). */
-        void learn(long seq, byte[] payload) {
-            synchronized (this) {
-                if (seq <= known) {
-                    return;
-                }
-                early.put(seq, payload);
-                seen = Math.max(seen, seq);
-            }
-            drain();
-        }
-
-        /** Messages up to {@code seq} exist (another node numbered them). */
-        void woken(long seq) {
-            synchronized (this) {
-                seen = Math.max(seen, seq);
-            }
-            drain();
-        }
-
-        /** Hands the server what follows {@code known} without a gap; fetches a gap from Redis. */
-        private void drain() {
-            long from;
-            long to;
-            synchronized (this) {
-                List<byte[]> run = new ArrayList<>();
-                long first = known + 1;
-                byte[] p;
-                while ((p = early.get(known + 1)) != null) {
-                    early.remove(known + 1);
-                    run.add(p);
-                    known++;
-                }
-                if (!run.isEmpty()) {
-                    host.learned(session, first, run); // under this lock: one run at a time, in order
-                }
-                if (fetching || seen <= known) {
-                    return;
-                }
-                fetching = true;
-                from = known + 1;
-                Long next = early.isEmpty() ? null : early.firstKey();
-                to = next == null ? seen : next - 1;
-            }
-            fetch(gid, from, to).whenComplete((list, e) -> {
-                synchronized (this) {
-                    fetching = false;
-                    if (e == null) {
-                        for (int i = 0; i + 1 < list.size(); i += 2) {
-                            long seq = (Long) list.get(i);
-                            if (seq > known) {
-                                early.putIfAbsent(seq, (byte[]) list.get(i + 1));
-                            }
-                        }
-                    }
-                }
-                if (e != null) {
-                    log.warn("{}: could not fetch messages {}..{} from Redis: {}", session, from, to, e.toString());
-                } else {
-                    drain();
-                }
-            });
-        }
-
-        /** The attributes' bytes if they changed since last kept, else null. On the caller's thread. */
-        byte[] changedAttributes(Attributes codec) {
-            byte[] now = codec.encode(session);
-            synchronized (this) {
-                if (java.util.Arrays.equals(now, lastAttributes)) {
-                    return null;
-                }
-                lastAttributes = now;
-            }
-            return now;
-        }
     }
 }
