@@ -105,24 +105,33 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq, BooleanSupplier waiting) {
         CompletableFuture<Claim> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * leaseMs + 2_000);
-        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result, waiting);
+        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result, waiting, false);
         return result;
     }
 
     private void tryClaim(String tok, String newTok, long received, long deadline, long retryMs,
-            CompletableFuture<Claim> result, BooleanSupplier waiting) {
+            CompletableFuture<Claim> result, BooleanSupplier waiting, boolean force) {
         if (!waiting.getAsBoolean()) {
             result.completeExceptionally(new Refused("the client left while the session was being handed over", false));
             return;
         }
         Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
-                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN))).whenComplete((r, e) -> {
+                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN), b(force ? "1" : "0"))).whenComplete((r, e) -> {
                     if (e != null) {
                         result.completeExceptionally(e);
                         return;
                     }
                     switch (Scripts.s(r.get(0))) {
-                        case "local" -> result.complete(Claim.LOCAL);
+                        case "local" -> {
+                            KeptSession k = byGid.get(Scripts.s(r.get(1)));
+                            if (k != null) {
+                                result.complete(Claim.local(k.session));
+                            } else {
+                                // Ours in Redis, but no session here: a claim whose client left before
+                                // its WELCOME. Take it again from Redis, with the token the client holds.
+                                tryClaim(tok, newTok, received, deadline, retryMs, result, waiting, true);
+                            }
+                        }
                         case "unknown" -> result.completeExceptionally(
                                 new Refused("unknown, expired or already used resume token", false));
                         case "gone" -> result.completeExceptionally(new Refused("the session cannot be recovered: "
@@ -132,14 +141,14 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                                 result.completeExceptionally(new Refused("the node holding the session did not hand it over in "
                                         + (2 * leaseMs + 2_000) + " ms", false));
                             } else {
-                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result, waiting),
+                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result, waiting, false),
                                         retryMs, TimeUnit.MILLISECONDS);
                             }
                         }
                         default -> {
                             Image img = image(r);
                             arriving.put(img, Scripts.s(r.get(1)));
-                            result.complete(new Claim(img));
+                            result.complete(Claim.moved(img));
                         }
                     }
                 });

@@ -73,6 +73,7 @@ final class Resumption extends DeadlineWheel.Entry {
             }
             SessionConnection previous = session.attachTo(c);
             long in = stream.resumeFrom(receivedSeq);
+            layer.tokens.revoke(tokenKey, session); // claimed already, unless a store resolved the token
             tokenKey = newTokenKey;
             layer.tokens.put(newTokenKey, session);
             resumes++;
