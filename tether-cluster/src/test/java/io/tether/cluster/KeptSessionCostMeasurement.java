@@ -444,20 +444,12 @@ class KeptSessionCostMeasurement {
         throw new IllegalStateException("no used_memory in INFO memory");
     }
 
-    // ------------------------------------------------------------------ commandstats (as ClusterCostMeasurement)
+    // ------------------------------------------------------------------ commandstats
 
+    /** Commands called since the last reset (as ClusterCostMeasurement counts them), without the reset itself. */
     private static Map<String, Long> commandstats(StatefulRedisConnection<String, String> c) {
-        Map<String, Long> m = new TreeMap<>();
-        for (String line : c.sync().info("commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_")) {
-                String name = line.substring(8, line.indexOf(':'));
-                long calls = Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
-                m.put(name, calls);
-            }
-        }
-        m.remove("config");
+        Map<String, Long> m = ClusterCostMeasurement.commandstats(c);
         m.remove("config|resetstat");
-        m.remove("info");
         return m;
     }
 
