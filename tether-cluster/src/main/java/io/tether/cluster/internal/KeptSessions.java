@@ -77,8 +77,13 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     @Override
     public void start(Host h) {
         host = h;
+        loadScripts();
+    }
+
+    /** The per-message scripts run by SHA-1 ({@link Scripts#runByShaAsync}): at join, and whenever the node registers again. */
+    void loadScripts() {
         for (Scripts s : List.of(Scripts.RAPPEND, Scripts.RCOMMIT, Scripts.RACK)) {
-            s.load(link.sync()); // the per-message scripts run by SHA-1 (Scripts.runByShaAsync)
+            s.load(link.sync());
         }
     }
 
