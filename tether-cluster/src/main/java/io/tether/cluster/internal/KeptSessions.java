@@ -8,8 +8,6 @@ import io.tether.server.session.Session;
 import io.tether.server.session.SessionEnd;
 import io.tether.server.session.SessionStore;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -19,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +54,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     /** Claims answered with an image, until the server adopts the session (gid by image). */
     private final Map<Image, String> arriving = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private volatile Host host;
+    private final ClusterTokens tokens = new ClusterTokens();
 
     public KeptSessions(RedisLink link, ClusterConfig config, NodeAgent agent, ScheduledExecutorService thread,
             long windowMs, int maxMessages, long replayBytes) {
@@ -80,11 +78,20 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         loadScripts();
     }
 
-    /** The per-message scripts run by SHA-1 ({@link Scripts#runByShaAsync}): at join, and whenever the node registers again. */
+    /**
+     * At join, and whenever the node registers again: the per-message scripts, which run by SHA-1
+     * ({@link Scripts#runByShaAsync}), and the cluster's epoch ({@link ClusterTokens}).
+     */
     void loadScripts() {
         for (Scripts s : List.of(Scripts.RAPPEND, Scripts.RCOMMIT, Scripts.RACK)) {
             s.load(link.sync());
         }
+        tokens.load(link, keys, ttlMs);
+    }
+
+    @Override
+    public byte[] newToken() {
+        return tokens.next();
     }
 
     /** True when {@code s} is kept here: a routed user message reaches it through Redis, not the inbox. */
@@ -102,7 +109,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         bySession.put(s, k);
         byGid.put(k.gid, k);
         return Scripts.RCREATE.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                List.of(b(node), b(k.gid), b(hash(token)), b(s.id()), b(ttlMs))).thenAccept(r -> {
+                List.of(b(node), b(k.gid), b(ClusterTokens.hash(token)), b(s.id()), b(ttlMs))).thenAccept(r -> {
                     if (r != 1L) {
                         throw new IllegalStateException("node " + node + " holds no lease in Redis");
                     }
@@ -111,69 +118,43 @@ public final class KeptSessions implements SessionStore, PresenceListener {
 
     @Override
     public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq, BooleanSupplier waiting) {
-        CompletableFuture<Claim> result = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * leaseMs + 2_000);
-        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result, waiting, false);
-        return result;
+        return new ResumeClaim(this, token, newToken, receivedSeq, waiting).start();
     }
 
-    private void tryClaim(String tok, String newTok, long received, long deadline, long retryMs,
-            CompletableFuture<Claim> result, BooleanSupplier waiting, boolean force) {
-        if (!waiting.getAsBoolean()) {
-            result.completeExceptionally(new Refused("the client left while the session was being handed over", false));
-            return;
-        }
-        Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
-                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN), b(force ? "1" : "0"))).whenComplete((r, e) -> {
-                    if (e != null) {
-                        result.completeExceptionally(e);
-                        return;
-                    }
-                    switch (Scripts.s(r.get(0))) {
-                        case "local" -> {
-                            KeptSession k = byGid.get(Scripts.s(r.get(1)));
-                            if (k != null) {
-                                result.complete(Claim.local(k.session));
-                            } else {
-                                // Ours in Redis, but no session here: a claim whose client left before
-                                // its WELCOME. Take it again from Redis, with the token the client holds.
-                                tryClaim(tok, newTok, received, deadline, retryMs, result, waiting, true);
-                            }
-                        }
-                        case "unknown" -> result.completeExceptionally(
-                                new Refused("unknown, expired or already used resume token", false));
-                        case "gone" -> result.completeExceptionally(new Refused("the session cannot be recovered: "
-                                + Scripts.s(r.get(1)), true));
-                        case "wait" -> {
-                            if (System.nanoTime() - deadline > 0) {
-                                result.completeExceptionally(new Refused("the node holding the session did not hand it over in "
-                                        + (2 * leaseMs + 2_000) + " ms", false));
-                            } else {
-                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result, waiting, false),
-                                        retryMs, TimeUnit.MILLISECONDS);
-                            }
-                        }
-                        default -> {
-                            Image img = image(r);
-                            arriving.put(img, Scripts.s(r.get(1)));
-                            result.complete(Claim.moved(img));
-                        }
-                    }
-                });
+    // ------------------------------------------------------------------ for ResumeClaim
+
+    /** One try of the rclaim script (docs in rclaim.lua). */
+    CompletableFuture<List<Object>> claimScript(String tok, String newTok, long received, boolean force) {
+        return Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
+                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN), b(force ? "1" : "0")));
     }
 
-    /** {'moved', gid, user, groups, attributes, in, acked, m1, m2, ...} as the server's Image. */
-    private Image image(List<Object> r) {
-        String user = Scripts.s(r.get(2));
-        String groups = Scripts.s(r.get(3));
-        List<byte[]> unacked = new ArrayList<>();
-        for (int i = 7; i < r.size(); i++) {
-            unacked.add((byte[]) r.get(i));
-        }
-        return new Image(user.isEmpty() ? null : user,
-                groups.isEmpty() ? java.util.Set.of() : java.util.Set.of(groups.split("\n")),
-                attributes.decode((byte[]) r.get(4)), Long.parseLong(Scripts.s(r.get(5))), Long.parseLong(Scripts.s(r.get(6))),
-                unacked);
+    /** The session of {@code gid} on this node, or null. */
+    Session local(String gid) {
+        KeptSession k = byGid.get(gid);
+        return k == null ? null : k.session;
+    }
+
+    /** A claim got {@code image} of {@code gid}: remembered until the server adopts it. */
+    void arriving(Image image, String gid) {
+        arriving.put(image, gid);
+    }
+
+    ClusterTokens tokens() {
+        return tokens;
+    }
+
+    Attributes attributes() {
+        return attributes;
+    }
+
+    ScheduledExecutorService thread() {
+        return thread;
+    }
+
+    /** How long a resume waits for the session's node to let it go: two leases and 2 s. */
+    long claimPatienceMs() {
+        return 2 * leaseMs + 2_000;
     }
 
     @Override
@@ -337,15 +318,6 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    /** The key of a token in Redis: its SHA-256, so reading Redis does not let one resume a session. */
-    static String hash(byte[] token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token), 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

@@ -29,6 +29,11 @@ final class Keys {
         return prefix + "events";
     }
 
+    /** STRING: the cluster's epoch, the first bytes of every resume token; new when Redis lost its data. */
+    String epoch() {
+        return prefix + "epoch";
+    }
+
     /** HASH: a kept session (docs/CLUSTER.md, "Data model"). */
     String kept(String gid) {
         return prefix + "r:" + gid;

@@ -11,6 +11,7 @@ end
 redis.call('ZADD', NODES, 'XX', now_ms() + lease, node)
 redis.call('PEXPIRE', NODES, ttl)
 redis.call('PEXPIRE', EVENTS, ttl)
+redis.call('PEXPIRE', P .. 'epoch', tonumber(ttl) + tonumber(ARGV[5] or 0))
 expire_node(node, ttl)
 local kttl = tonumber(ttl) + tonumber(ARGV[5] or 0)
 for _, gid in ipairs(redis.call('HVALS', P .. 'rn:' .. node)) do

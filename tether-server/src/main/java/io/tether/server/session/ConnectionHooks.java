@@ -37,7 +37,7 @@ final class ConnectionHooks implements SessionLayer {
         SessionImpl s = start(conn, sequenced, resumable);
         byte[] newToken = null;
         if (resumable) {
-            newToken = ResumeTokens.next();
+            newToken = layer.store == null ? ResumeTokens.next() : layer.store.newToken();
             s.resumption().issue(ResumeTokens.key(newToken));
         }
         Frame.Welcome w = welcome(plain, newToken, false, sequenced ? 0 : Frame.Hello.NOT_SEQUENCED);
@@ -66,7 +66,7 @@ final class ConnectionHooks implements SessionLayer {
             return;
         }
         // The store holds the truth of who has the session and which tokens resume it.
-        byte[] newToken = ResumeTokens.next();
+        byte[] newToken = store.newToken();
         store.claim(token, newToken, hello.receivedSeq(), conn::isOpen).whenComplete((claim, e) -> conn.executor().execute(() -> {
             if (!conn.isOpen()) {
                 if (e == null && !claim.local()) {

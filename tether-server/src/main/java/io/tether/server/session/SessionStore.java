@@ -89,6 +89,13 @@ public interface SessionStore {
     void start(Host host);
 
     /**
+     * A new resume token: 16 bytes, at least 96 of them from a SecureRandom. A store may mark the
+     * rest, to know a token of its own when it no longer holds its session (so a resume after the
+     * store lost its data hears 1106, not 1104).
+     */
+    byte[] newToken();
+
+    /**
      * A new resumable session with its first token (16 random bytes). Its WELCOME waits for the
      * future; a failed one closes the connection.
      */
