@@ -24,6 +24,8 @@ public final class ClusterConfig {
     public static final String REDIS = "cluster_redis";
     public static final String NODE_ID = "cluster_node_id";
     public static final String LEASE_TIME = "cluster_lease_time";
+    public static final String RESUME = "cluster_resume";
+    public static final String SESSION_MAX_BYTES = "cluster_session_max_bytes";
     /** Every key with its meaning, in the order docs list them (docs/CONFIG.md's cluster table is generated from it). */
     public static final Map<String, String> KEY_DOCS = docs(
             REDIS, "Redis that holds the cluster: `redis://host:port` (`rediss://` for TLS, `redis://password@host:port/db`), "
@@ -32,7 +34,15 @@ public final class ClusterConfig {
             NODE_ID, "This node's id, unique in the cluster; printable, no spaces or braces. A node restarted under the "
                     + "same id ends what its previous process left (reason `node restarted`). Default: host-pid-random.",
             LEASE_TIME, "A node whose lease is not refreshed for this long is declared dead by another node, and each of "
-                    + "its sessions goes offline once (`node lost`). Refreshed every third of it; 300ms to 10m. Default 10s.");
+                    + "its sessions goes offline once (`node lost`), except sessions kept in Redis, which wait "
+                    + "session_resume_window for their clients on any node. Refreshed every third of it; 300ms to 10m. Default 10s.",
+            RESUME, "Keep resumable sessions (a sequenced frame client, session_resume_window above 0) in Redis, so a "
+                    + "client resumes on any node and a session outlives its node (docs/CLUSTER.md, \"Sessions that move "
+                    + "between nodes\"). Costs a Redis round trip before each message reaches the client and before each "
+                    + "ACK. false: sessions resume only on the node that holds them. Default true.",
+            SESSION_MAX_BYTES, "Most bytes of unacknowledged messages Redis keeps for one session (the smaller of this and "
+                    + "session_replay_bytes applies; session_replay_buffer bounds their number). More ends the session "
+                    + "(`replay overflow`); a resume then gets CLOSE 1106. 1K to 1G. Default 1M.");
 
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
     static final Duration MIN_LEASE = Duration.ofMillis(300);
@@ -42,6 +52,9 @@ public final class ClusterConfig {
     private final String nodeId;
     private final Duration leaseTime;
     private final String keyPrefix;
+    private final boolean resume;
+    private final long sessionMaxBytes;
+    private final AttributeCodec attributeCodec;
 
     private ClusterConfig(Builder b) {
         if (b.redis == null || b.redis.isEmpty()) {
@@ -51,6 +64,9 @@ public final class ClusterConfig {
         this.nodeId = b.nodeId == null ? defaultNodeId() : b.nodeId;
         this.leaseTime = b.leaseTime;
         this.keyPrefix = b.keyPrefix;
+        this.resume = b.resume;
+        this.sessionMaxBytes = b.sessionMaxBytes;
+        this.attributeCodec = b.attributeCodec;
     }
 
     public static Builder builder() {
@@ -75,6 +91,14 @@ public final class ClusterConfig {
         if (lease != null) {
             b.leaseTime(Values.duration(LEASE_TIME, lease, MIN_LEASE, MAX_LEASE));
         }
+        Object resume = values.get(RESUME);
+        if (resume != null) {
+            b.resume(Values.bool(RESUME, resume));
+        }
+        Object max = values.get(SESSION_MAX_BYTES);
+        if (max != null) {
+            b.sessionMaxBytes(Values.size(SESSION_MAX_BYTES, max, 1024, 1L << 30));
+        }
         return b.build();
     }
 
@@ -96,6 +120,21 @@ public final class ClusterConfig {
         return leaseTime;
     }
 
+    /** Key {@code cluster_resume}: resumable sessions are kept in Redis and resume on any node. */
+    public boolean resume() {
+        return resume;
+    }
+
+    /** Key {@code cluster_session_max_bytes}: unacknowledged bytes Redis keeps per session. */
+    public long sessionMaxBytes() {
+        return sessionMaxBytes;
+    }
+
+    /** How session attributes are kept in Redis. */
+    public AttributeCodec attributeCodec() {
+        return attributeCodec;
+    }
+
     /** How often the lease is refreshed and dead nodes are looked for: a third of the lease. */
     public Duration tick() {
         return leaseTime.dividedBy(3);
@@ -109,7 +148,8 @@ public final class ClusterConfig {
     @Override
     public String toString() {
         return "ClusterConfig{" + REDIS + "=" + String.join(",", redis) + ", " + NODE_ID + "=" + nodeId + ", "
-                + LEASE_TIME + "=" + leaseTime.toMillis() + "ms}";
+                + LEASE_TIME + "=" + leaseTime.toMillis() + "ms, " + RESUME + "=" + resume + ", " + SESSION_MAX_BYTES + "="
+                + sessionMaxBytes + "}";
     }
 
     /** host-pid-random: unique per process, readable in {@code tether cluster status}. */
@@ -145,6 +185,9 @@ public final class ClusterConfig {
         private String nodeId;
         private Duration leaseTime = DEFAULT_LEASE;
         private String keyPrefix = "tether";
+        private boolean resume = true;
+        private long sessionMaxBytes = 1 << 20;
+        private AttributeCodec attributeCodec = AttributeCodec.BASIC;
 
         private Builder() {
         }
@@ -179,6 +222,27 @@ public final class ClusterConfig {
         /** The hash tag of every key (default {@code tether}); separate clusters on one Redis use different ones. */
         public Builder keyPrefix(String v) {
             keyPrefix = checkName("key prefix", v);
+            return this;
+        }
+
+        /** Key {@code cluster_resume}: keep resumable sessions in Redis (default true). */
+        public Builder resume(boolean v) {
+            resume = v;
+            return this;
+        }
+
+        /** Key {@code cluster_session_max_bytes}: unacknowledged bytes Redis keeps per session, 1K to 1G (default 1M). */
+        public Builder sessionMaxBytes(long v) {
+            if (v < 1024 || v > 1L << 30) {
+                throw new ConfigException(SESSION_MAX_BYTES + ": " + v + " is out of range; allowed 1K to 1G");
+            }
+            sessionMaxBytes = v;
+            return this;
+        }
+
+        /** How session attributes are kept in Redis (default {@link AttributeCodec#BASIC}). */
+        public Builder attributeCodec(AttributeCodec v) {
+            attributeCodec = Objects.requireNonNull(v, "attributeCodec");
             return this;
         }
 

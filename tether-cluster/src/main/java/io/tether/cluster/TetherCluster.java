@@ -3,6 +3,7 @@ package io.tether.cluster;
 import io.lettuce.core.RedisException;
 import io.tether.cluster.internal.ClusterQueries;
 import io.tether.cluster.internal.EventReader;
+import io.tether.cluster.internal.KeptSessions;
 import io.tether.cluster.internal.NodeAgent;
 import io.tether.cluster.internal.RedisLink;
 import io.tether.cluster.internal.Router;
@@ -41,6 +42,8 @@ public final class TetherCluster implements AutoCloseable {
     private final EventReader events;
     private final Router router;
     private final ClusterQueries queries;
+    /** Resumable sessions kept in Redis; null when cluster_resume is off or the server's resume window is 0. */
+    private final KeptSessions kept;
 
     private TetherCluster(TetherServer server, ClusterConfig config) {
         this.config = config;
@@ -52,8 +55,13 @@ public final class TetherCluster implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.agent = new NodeAgent(link, config, server.config().sessionDuplicatePolicy(), thread, System::nanoTime);
-        this.router = new Router(link, config.keyPrefix(), server.sessions(), agent::replacedElsewhere);
+        long windowMs = server.config().sessionResumeWindow().toMillis();
+        this.agent = new NodeAgent(link, config, server.config().sessionDuplicatePolicy(), thread, System::nanoTime, windowMs);
+        this.kept = config.resume() && windowMs > 0 ? new KeptSessions(link, config, agent, thread, windowMs,
+                server.config().sessionReplayBuffer(), server.config().sessionReplayBytes()) : null;
+        agent.kept(kept);
+        this.router = new Router(link, config.keyPrefix(), server.sessions(), agent::replacedElsewhere, kept,
+                server.config().sessionReplayBuffer(), Math.min(server.config().sessionReplayBytes(), config.sessionMaxBytes()));
         this.events = new EventReader(link, config.keyPrefix(), block, config.nodeId(), router::deliver);
         this.queries = new ClusterQueries(link, config.keyPrefix());
     }
@@ -69,6 +77,10 @@ public final class TetherCluster implements AutoCloseable {
         TetherCluster c = new TetherCluster(server, config);
         try {
             server.sessions().addListener(c.agent);
+            if (c.kept != null) {
+                server.sessions().addListener(c.kept);
+                server.sessions().installStore(c.kept);
+            }
             c.agent.start();
             c.events.start();
         } catch (RedisException e) {

@@ -29,6 +29,11 @@ final class Keys {
         return prefix + "events";
     }
 
+    /** STREAM: a kept session's unacknowledged messages, ids {@code <seq>-0}. */
+    String messages(String gid) {
+        return prefix + "m:" + gid;
+    }
+
     /** STREAM: a node's inbox of routed messages (trimmed to about 10,000). */
     String inbox(String node) {
         return prefix + "to:" + node;

@@ -56,6 +56,12 @@ public final class NodeAgent implements PresenceListener {
     private final long tombstoneMs;
     private final ScheduledExecutorService thread;
     private final LongSupplier nanoClock;
+    /** session_resume_window in ms: how long a dead node's kept sessions wait for their clients. */
+    private final long windowMs;
+    /** The kept sessions (null when cluster_resume is off): their orphans are swept each tick. */
+    private volatile KeptSessions kept;
+    /** When the lease was last renewed (System.nanoTime), read by event loops: {@link #leaseFresh}. */
+    private volatile long renewedNanos;
     /** session_duplicate_policy as the scripts spell it: replace, refuse, allow. */
     private final String policy;
     /** Bound sessions of this node by id: the truth Redis is made equal to. */
@@ -76,7 +82,8 @@ public final class NodeAgent implements PresenceListener {
     private volatile boolean stopped;
 
     public NodeAgent(RedisLink link, ClusterConfig config, DuplicatePolicy policy, ScheduledExecutorService thread,
-            LongSupplier nanoClock) {
+            LongSupplier nanoClock, long windowMs) {
+        this.windowMs = windowMs;
         this.policy = policy.name().toLowerCase(java.util.Locale.ROOT);
         this.link = link;
         this.keys = new Keys(config.keyPrefix());
@@ -105,6 +112,28 @@ public final class NodeAgent implements PresenceListener {
         thread.scheduleWithFixedDelay(this::safeTick, tick, tick, TimeUnit.MILLISECONDS);
     }
 
+    /** Sets the kept sessions whose orphans each tick sweeps. */
+    public void kept(KeptSessions k) {
+        kept = k;
+    }
+
+    /**
+     * True while this node's lease is surely its own: renewed less than five sixths of a lease ago
+     * (another node may declare it dead a whole lease after the last renewal). False after a
+     * freeze or a long Redis outage, until the next renewal.
+     */
+    public boolean leaseFresh() {
+        return nanoClock.getAsLong() - renewedNanos < TimeUnit.MILLISECONDS.toNanos(leaseMs) * 5 / 6;
+    }
+
+    /**
+     * A kept session that moved here from another node: recorded in presence without an online
+     * event (it went online where it started) and without the duplicate policy.
+     */
+    public void adopt(Session s) {
+        track(s, "moved");
+    }
+
     /** The number of bound sessions this node holds. */
     public int localSessions() {
         return tracked.size();
@@ -114,20 +143,20 @@ public final class NodeAgent implements PresenceListener {
 
     @Override
     public void onBound(Session session, String userId) {
-        track(session);
+        track(session, policy);
     }
 
     @Override
     public void onJoined(Session session, String group) {
         if (tracked.containsKey(session.id())) {
-            track(session);
+            track(session, policy);
         }
     }
 
     @Override
     public void onLeft(Session session, String group) {
         if (tracked.containsKey(session.id())) {
-            track(session);
+            track(session, policy);
         }
     }
 
@@ -137,12 +166,16 @@ public final class NodeAgent implements PresenceListener {
         if (tracked.remove(sid) == null) {
             return;
         }
+        if (end.reason() == EndReason.MOVED) {
+            execute(() -> announced.remove(sid)); // it lives on another node: its record there, no offline
+            return;
+        }
         String user = session.userId();
         String reason = end.reason().text();
         execute(() -> writeOffline(sid, user, reason));
     }
 
-    private void track(Session s) {
+    private void track(Session s, String policy) {
         String user = s.userId();
         if (user == null || user.indexOf('\n') >= 0) {
             return; // unbound, or a name the record format cannot hold (docs/CLUSTER.md)
@@ -155,7 +188,7 @@ public final class NodeAgent implements PresenceListener {
         }
         Tracked t = new Tracked(s, user, rec.toString());
         tracked.put(s.id(), t);
-        execute(() -> writeRecord(s.id(), t));
+        execute(() -> writeRecord(s.id(), t, policy));
     }
 
     private void execute(Runnable r) {
@@ -170,7 +203,7 @@ public final class NodeAgent implements PresenceListener {
 
     // ------------------------------------------------------------------ writes (tether-cluster thread)
 
-    private void writeRecord(String sid, Tracked t) {
+    private void writeRecord(String sid, Tracked t, String policy) {
         if (dirty || tracked.get(sid) != t) {
             return; // the next register writes it; or it changed or ended meanwhile (a later task writes that)
         }
@@ -240,9 +273,12 @@ public final class NodeAgent implements PresenceListener {
                 }
             } else {
                 String r = Scripts.s(Scripts.REFRESH.run(link.sync(), keys, ScriptOutputType.STATUS,
-                        List.of(Scripts.b(node), Scripts.b(leaseMs), Scripts.b(ttlMs))));
+                        List.of(Scripts.b(node), Scripts.b(leaseMs), Scripts.b(ttlMs), Scripts.b(windowMs))));
                 switch (r) {
-                    case "ok" -> lastOkNanos = nanoClock.getAsLong();
+                    case "ok" -> {
+                        lastOkNanos = nanoClock.getAsLong();
+                        renewedNanos = lastOkNanos;
+                    }
                     case "dead" -> {
                         fence("another node declared it dead");
                         return;
@@ -258,6 +294,10 @@ public final class NodeAgent implements PresenceListener {
             }
             if (nanoClock.getAsLong() - claimAfterNanos >= 0) {
                 claim();
+                KeptSessions k = kept;
+                if (k != null) {
+                    k.sweep();
+                }
             }
         } catch (RedisException e) {
             failed(e);
@@ -313,6 +353,7 @@ public final class NodeAgent implements PresenceListener {
         dirty = false;
         fresh = false;
         lastOkNanos = nanoClock.getAsLong();
+        renewedNanos = lastOkNanos;
         claimAfterNanos = lastOkNanos + TimeUnit.MILLISECONDS.toNanos(leaseMs);
         return true;
     }
@@ -342,7 +383,7 @@ public final class NodeAgent implements PresenceListener {
 
     private void claim() {
         List<?> out = Scripts.CLAIM.run(link.sync(), keys, ScriptOutputType.MULTI,
-                List.of(Scripts.b(node), Scripts.b(tombstoneMs), Scripts.b(STREAM_MAXLEN)));
+                List.of(Scripts.b(node), Scripts.b(tombstoneMs), Scripts.b(STREAM_MAXLEN), Scripts.b(windowMs)));
         for (int i = 0; i + 1 < out.size(); i += 2) {
             log.warn("cluster node {} claimed dead node {}: {} sessions announced offline (node lost)", node,
                     Scripts.s(out.get(i)), out.get(i + 1));

@@ -2,6 +2,7 @@ package io.tether.cluster.internal;
 
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
+import io.tether.server.session.Session;
 import io.tether.server.session.Sessions;
 import java.util.Arrays;
 import java.util.List;
@@ -29,12 +30,20 @@ public final class Router {
     private final Sessions local;
     /** A node bound a user this node holds (policy replace): user, that online's stream id. */
     private final BiConsumer<String, String> replaced;
+    /** Sessions kept in Redis (null: cluster_resume off): a user message reaches them through Redis. */
+    private final KeptSessions kept;
+    private final byte[] bounds0;
+    private final byte[] bounds1;
 
-    public Router(RedisLink link, String keyPrefix, Sessions local, BiConsumer<String, String> replaced) {
+    public Router(RedisLink link, String keyPrefix, Sessions local, BiConsumer<String, String> replaced, KeptSessions kept,
+            int maxMessages, long maxBytes) {
         this.link = link;
         this.keys = new Keys(keyPrefix);
         this.local = local;
         this.replaced = replaced;
+        this.kept = kept;
+        this.bounds0 = Scripts.b(maxMessages);
+        this.bounds1 = Scripts.b(maxBytes);
     }
 
     /**
@@ -53,7 +62,8 @@ public final class Router {
         System.arraycopy(payload, 0, msg, t.length + 2, payload.length);
         try {
             return Scripts.SEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                    List.of(Scripts.b(String.valueOf(kind)), t, msg)).handle((nodes, e) -> {
+                    kept == null ? List.of(Scripts.b(String.valueOf(kind)), t, msg)
+                            : List.of(Scripts.b(String.valueOf(kind)), t, msg, bounds0, bounds1)).handle((nodes, e) -> {
                         if (e == null) {
                             return nodes;
                         }
@@ -81,7 +91,22 @@ public final class Router {
         String target = new String(msg, 1, nl - 1, java.nio.charset.StandardCharsets.UTF_8);
         byte[] payload = Arrays.copyOfRange(msg, nl + 1, msg.length);
         switch (msg[0]) {
-            case 'u' -> local.sendToUser(target, payload);
+            case 'u' -> {
+                if (kept == null) {
+                    local.sendToUser(target, payload);
+                } else {
+                    for (Session s : local.allOfUser(target)) {
+                        if (!kept.keeps(s)) {
+                            s.send(payload); // a kept session had it from Redis already
+                        }
+                    }
+                }
+            }
+            case 'w', 'o', 'h' -> {
+                if (kept != null) {
+                    kept.routed((char) msg[0], target, new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
             case 'g' -> local.sendToGroup(target, payload);
             case 'a' -> local.broadcast(payload);
             case 'x' -> replaced.accept(target, new String(payload, java.nio.charset.StandardCharsets.UTF_8));

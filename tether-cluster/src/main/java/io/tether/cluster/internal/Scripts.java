@@ -25,6 +25,16 @@ final class Scripts {
     static final Scripts LEAVE = new Scripts("leave");
     static final Scripts SEND = new Scripts("send");
     static final Scripts QUERY = new Scripts("query");
+    static final Scripts RCREATE = new Scripts("rcreate");
+    static final Scripts RCLAIM = new Scripts("rclaim");
+    static final Scripts RADOPT = new Scripts("radopt");
+    static final Scripts RAPPEND = new Scripts("rappend");
+    static final Scripts RCOMMIT = new Scripts("rcommit");
+    static final Scripts RACK = new Scripts("rack");
+    static final Scripts RENDS = new Scripts("rend");
+    static final Scripts RMETA = new Scripts("rmeta");
+    static final Scripts RRELEASE = new Scripts("rrelease");
+    static final Scripts RSWEEP = new Scripts("rsweep");
 
     private final byte[] source;
 

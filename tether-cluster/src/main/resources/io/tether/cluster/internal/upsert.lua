@@ -2,7 +2,8 @@
 -- applies session_duplicate_policy across nodes to a new one: 'refuse' when another node holds the
 -- user (nothing is written), 'replace' tells each node holding the user to end its sessions
 -- announced before this one (a message in its inbox: 'x', user, '\n', this online's stream id).
--- ARGV: prefix, node, ttl, maxlen, sid, record, policy ('replace', 'refuse', 'allow').
+-- ARGV: prefix, node, ttl, maxlen, sid, record, policy ('replace', 'refuse', 'allow'; 'moved': a
+-- session that moved here from another node, recorded without an online event or a policy).
 -- Returns '0' when the node holds no lease (dead, or Redis lost our data: the caller checks its
 -- lease before anything else), '-1' refused, '1' an update, else the online event's stream id.
 local node, ttl, maxlen, sid, rec, policy = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
@@ -26,6 +27,9 @@ if old then
   for _, g in ipairs(groups) do
     if not have[g] then count(G, g, 1) end
   end
+elseif policy == 'moved' then
+  count(U, user, 1)
+  for _, g in ipairs(groups) do count(G, g, 1) end
 else
   if policy ~= 'allow' then
     for _, n in ipairs(redis.call('ZRANGE', NODES, 0, -1)) do

@@ -1,0 +1,421 @@
+package io.tether.cluster.internal;
+
+import io.lettuce.core.ScriptOutputType;
+import io.tether.cluster.ClusterConfig;
+import io.tether.server.session.EndReason;
+import io.tether.server.session.PresenceListener;
+import io.tether.server.session.Session;
+import io.tether.server.session.SessionEnd;
+import io.tether.server.session.SessionStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's {@link SessionStore}: resumable sessions kept in Redis (docs/CLUSTER.md,
+ * "Sessions that move between nodes"). Each kept session is a hash, a stream of its
+ * unacknowledged messages and a token key; the scripts r*.lua change them atomically, and only
+ * the owner node (field {@code o}) may commit receipts or end it, so a node that lost a session
+ * to another cannot touch it.
+ *
+ * <p>Messages are numbered in Redis by one script whoever sends them (this node, another node's
+ * {@code sendToUser}, while the session is between nodes), so the numbering has one authority;
+ * the owner learns each number from the script's reply or, for another node's send, from a wake
+ * in its inbox, fetches what it has not seen, and hands the messages to the server in order
+ * ({@link KeptSession}).
+ */
+public final class KeptSessions implements SessionStore, PresenceListener {
+    private static final Logger log = LoggerFactory.getLogger("io.tether.cluster");
+
+    private final RedisLink link;
+    private final Keys keys;
+    private final String node;
+    private final NodeAgent agent;
+    private final ScheduledExecutorService thread;
+    private final long windowMs;
+    private final long ttlMs;
+    private final long tombMs;
+    private final long leaseMs;
+    private final int maxMessages;
+    private final long maxBytes;
+    private final Attributes attributes;
+    private final Map<Session, KeptSession> bySession = new ConcurrentHashMap<>();
+    private final Map<String, KeptSession> byGid = new ConcurrentHashMap<>();
+    /** Claims answered with an image, until the server adopts the session (gid by image). */
+    private final Map<Image, String> arriving = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    private volatile Host host;
+
+    public KeptSessions(RedisLink link, ClusterConfig config, NodeAgent agent, ScheduledExecutorService thread,
+            long windowMs, int maxMessages, long replayBytes) {
+        this.link = link;
+        this.keys = new Keys(config.keyPrefix());
+        this.node = config.nodeId();
+        this.agent = agent;
+        this.thread = thread;
+        this.windowMs = windowMs;
+        this.leaseMs = config.leaseTime().toMillis();
+        this.ttlMs = 3 * leaseMs + windowMs;
+        this.tombMs = Math.max(60_000, Math.min(3_600_000, 10 * windowMs));
+        this.maxMessages = maxMessages;
+        this.maxBytes = Math.min(replayBytes, config.sessionMaxBytes());
+        this.attributes = new Attributes(config.attributeCodec(), config.sessionMaxBytes());
+    }
+
+    @Override
+    public void start(Host h) {
+        host = h;
+    }
+
+    /** True when {@code s} is kept here: a routed user message reaches it through Redis, not the inbox. */
+    public boolean keeps(Session s) {
+        return bySession.containsKey(s);
+    }
+
+    // ------------------------------------------------------------------ SessionStore
+
+    @Override
+    public CompletableFuture<Void> create(Session s, byte[] token) {
+        byte[] gidBytes = new byte[12];
+        ThreadLocalRandom.current().nextBytes(gidBytes);
+        KeptSession k = new KeptSession(HexFormat.of().formatHex(gidBytes), s, 0);
+        bySession.put(s, k);
+        byGid.put(k.gid, k);
+        return Scripts.RCREATE.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+                List.of(b(node), b(k.gid), b(hash(token)), b(s.id()), b(ttlMs))).thenAccept(r -> {
+                    if (r != 1L) {
+                        throw new IllegalStateException("node " + node + " holds no lease in Redis");
+                    }
+                });
+    }
+
+    @Override
+    public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq) {
+        CompletableFuture<Claim> result = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * leaseMs + 2_000);
+        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result);
+        return result;
+    }
+
+    private void tryClaim(String tok, String newTok, long received, long deadline, long retryMs,
+            CompletableFuture<Claim> result) {
+        Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
+                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN))).whenComplete((r, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(e);
+                        return;
+                    }
+                    switch (Scripts.s(r.get(0))) {
+                        case "local" -> result.complete(Claim.LOCAL);
+                        case "unknown" -> result.completeExceptionally(
+                                new Refused("unknown, expired or already used resume token", false));
+                        case "gone" -> result.completeExceptionally(new Refused("the session cannot be recovered: "
+                                + Scripts.s(r.get(1)), true));
+                        case "wait" -> {
+                            if (System.nanoTime() - deadline > 0) {
+                                result.completeExceptionally(new Refused("the node holding the session did not hand it over in "
+                                        + (2 * leaseMs + 2_000) + " ms", false));
+                            } else {
+                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result),
+                                        retryMs, TimeUnit.MILLISECONDS);
+                            }
+                        }
+                        default -> {
+                            Image img = image(r);
+                            arriving.put(img, Scripts.s(r.get(1)));
+                            result.complete(new Claim(img));
+                        }
+                    }
+                });
+    }
+
+    /** {'moved', gid, user, groups, attributes, in, acked, m1, m2, ...} as the server's Image. */
+    private Image image(List<Object> r) {
+        String user = Scripts.s(r.get(2));
+        String groups = Scripts.s(r.get(3));
+        List<byte[]> unacked = new ArrayList<>();
+        for (int i = 7; i < r.size(); i++) {
+            unacked.add((byte[]) r.get(i));
+        }
+        return new Image(user.isEmpty() ? null : user,
+                groups.isEmpty() ? java.util.Set.of() : java.util.Set.of(groups.split("\n")),
+                attributes.decode((byte[]) r.get(4)), Long.parseLong(Scripts.s(r.get(5))), Long.parseLong(Scripts.s(r.get(6))),
+                unacked);
+    }
+
+    @Override
+    public void adopted(Session s, Image image) {
+        String gid = arriving.remove(image);
+        if (gid == null) {
+            log.error("cluster node {}: {} arrived without a claim", node, s);
+            return;
+        }
+        KeptSession k = new KeptSession(gid, s, image.outAcked() + image.unacked().size());
+        bySession.put(s, k);
+        byGid.put(gid, k);
+        Scripts.RADOPT.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(gid), b(s.id()), b(ttlMs)));
+        agent.adopt(s);
+    }
+
+    @Override
+    public boolean append(Session s, byte[] payload) {
+        KeptSession k = bySession.get(s);
+        if (k == null) {
+            return false;
+        }
+        Scripts.RAPPEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+                List.of(b(k.gid), payload, b(maxMessages), b(maxBytes), b(node))).whenComplete((seq, e) -> {
+                    if (e != null) {
+                        log.warn("{}: a message could not be kept in Redis ({}); it is lost", s, e.toString());
+                    } else if (seq == -2) {
+                        s.close(EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session ("
+                                + maxMessages + " messages, " + maxBytes + " bytes)");
+                    } else if (seq > 0) {
+                        k.learn(seq, payload);
+                    }
+                });
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> commit(Session s, long inSeq) {
+        KeptSession k = bySession.get(s);
+        if (k == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        List<byte[]> args = new ArrayList<>(List.of(b(node), b(k.gid), b(inSeq)));
+        byte[] attrs = k.changedAttributes(attributes);
+        if (attrs != null) {
+            args.add(attrs);
+        }
+        return Scripts.RCOMMIT.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER, args).thenApply(r -> r == 1L);
+    }
+
+    @Override
+    public void acked(Session s, long seq) {
+        KeptSession k = bySession.get(s);
+        if (k != null) {
+            Scripts.RACK.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(k.gid), b(seq)));
+        }
+    }
+
+    @Override
+    public void ended(Session s, SessionEnd end) {
+        KeptSession k = bySession.remove(s);
+        if (k == null) {
+            return;
+        }
+        byGid.remove(k.gid, k);
+        attributes.forget(s);
+        if (end.reason() != EndReason.MOVED) {
+            Scripts.RENDS.runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+                    List.of(b(node), b(k.gid), b(end.reason().text()), b(tombMs)));
+        }
+    }
+
+    @Override
+    public boolean mayDeliver() {
+        return agent.leaseFresh();
+    }
+
+    // ------------------------------------------------------------------ presence: user and groups go to Redis too
+
+    @Override
+    public void onBound(Session s, String userId) {
+        meta(s);
+    }
+
+    @Override
+    public void onJoined(Session s, String group) {
+        meta(s);
+    }
+
+    @Override
+    public void onLeft(Session s, String group) {
+        meta(s);
+    }
+
+    private void meta(Session s) {
+        KeptSession k = bySession.get(s);
+        String user = s.userId();
+        if (k != null && user != null) {
+            Scripts.RMETA.runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+                    List.of(b(node), b(k.gid), b(user), b(String.join("\n", new TreeSet<>(s.groups()))), b(ttlMs)));
+        }
+    }
+
+    // ------------------------------------------------------------------ from the inbox (Router)
+
+    /** 'w' gid\nseq: another node numbered a message; 'o' gid: it overflowed; 'h' gid\nnode: hand it over. */
+    public void routed(char kind, String gid, String arg) {
+        KeptSession k = byGid.get(gid);
+        switch (kind) {
+            case 'w' -> {
+                if (k != null) {
+                    k.woken(Long.parseLong(arg));
+                }
+            }
+            case 'o' -> {
+                if (k != null) {
+                    k.session.close(EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session");
+                }
+            }
+            case 'h' -> thread.execute(() -> handOver(gid, k, arg));
+            default -> log.warn("cluster node {}: unknown kept-session message {}", node, kind);
+        }
+    }
+
+    private void handOver(String gid, KeptSession k, String to) {
+        byte[] attrs = k == null ? null : k.changedAttributes(attributes); // before the end clears them
+        long in = k == null ? -1 : host.release(k.session);
+        List<byte[]> args = new ArrayList<>(List.of(b(node), b(gid), b(in), b(windowMs)));
+        if (attrs != null) {
+            args.add(attrs);
+        }
+        Scripts.RRELEASE.runAsync(link.async(), keys, ScriptOutputType.INTEGER, args);
+        log.debug("cluster node {}: session {} handed over to {}", node, gid, to);
+    }
+
+    /** Orphans whose window passed: offline once, forgotten (each node's lease tick). */
+    void sweep() {
+        Scripts.RSWEEP.run(link.sync(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(NodeAgent.STREAM_MAXLEN), b(tombMs)));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The key of a token in Redis: its SHA-256, so reading Redis does not let one resume a session. */
+    static String hash(byte[] token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] b(long n) {
+        return Scripts.b(n);
+    }
+
+    /** Fetches messages {@code from..to} of a kept session from Redis (for {@link KeptSession}). */
+    CompletableFuture<List<Object>> fetch(String gid, long from, long to) {
+        return link.async().xrange(keys.messages(gid), io.lettuce.core.Range.create(from + "-0", to + "-0"))
+                .toCompletableFuture().thenApply(list -> {
+                    List<Object> out = new ArrayList<>();
+                    list.forEach(m -> {
+                        out.add(Long.parseLong(m.getId().substring(0, m.getId().indexOf('-'))));
+                        out.add(m.getBody().get("m"));
+                    });
+                    return out;
+                });
+    }
+
+    /** One kept session on this node: its gid, and which of its numbered messages the server has. */
+    final class KeptSession {
+        final String gid;
+        final Session session;
+        // guarded by this
+        private long known;
+        private long seen;
+        private final java.util.TreeMap<Long, byte[]> early = new java.util.TreeMap<>();
+        private boolean fetching;
+        private byte[] lastAttributes;
+
+        KeptSession(String gid, Session session, long known) {
+            this.gid = gid;
+            this.session = session;
+            this.known = known;
+            this.seen = known;
+        }
+
+        /** Message {@code seq} is {@code payload} (this node numbered it). */
+        void learn(long seq, byte[] payload) {
+            synchronized (this) {
+                if (seq <= known) {
+                    return;
+                }
+                early.put(seq, payload);
+                seen = Math.max(seen, seq);
+            }
+            drain();
+        }
+
+        /** Messages up to {@code seq} exist (another node numbered them). */
+        void woken(long seq) {
+            synchronized (this) {
+                seen = Math.max(seen, seq);
+            }
+            drain();
+        }
+
+        /** Hands the server what follows {@code known} without a gap; fetches a gap from Redis. */
+        private void drain() {
+            long from;
+            long to;
+            synchronized (this) {
+                List<byte[]> run = new ArrayList<>();
+                long first = known + 1;
+                byte[] p;
+                while ((p = early.get(known + 1)) != null) {
+                    early.remove(known + 1);
+                    run.add(p);
+                    known++;
+                }
+                if (!run.isEmpty()) {
+                    host.learned(session, first, run); // under this lock: one run at a time, in order
+                }
+                if (fetching || seen <= known) {
+                    return;
+                }
+                fetching = true;
+                from = known + 1;
+                Long next = early.isEmpty() ? null : early.firstKey();
+                to = next == null ? seen : next - 1;
+            }
+            fetch(gid, from, to).whenComplete((list, e) -> {
+                synchronized (this) {
+                    fetching = false;
+                    if (e == null) {
+                        for (int i = 0; i + 1 < list.size(); i += 2) {
+                            long seq = (Long) list.get(i);
+                            if (seq > known) {
+                                early.putIfAbsent(seq, (byte[]) list.get(i + 1));
+                            }
+                        }
+                    }
+                }
+                if (e != null) {
+                    log.warn("{}: could not fetch messages {}..{} from Redis: {}", session, from, to, e.toString());
+                } else {
+                    drain();
+                }
+            });
+        }
+
+        /** The attributes' bytes if they changed since last kept, else null. On the caller's thread. */
+        byte[] changedAttributes(Attributes codec) {
+            byte[] now = codec.encode(session);
+            synchronized (this) {
+                if (java.util.Arrays.equals(now, lastAttributes)) {
+                    return null;
+                }
+                lastAttributes = now;
+            }
+            return now;
+        }
+    }
+}
