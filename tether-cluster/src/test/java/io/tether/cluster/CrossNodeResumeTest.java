@@ -13,11 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * Resume on any node, the node dying: three nodes (each its own JVM) on one redis-server,
  * {@code N} resumable clients, half of them on node C, the rest on A and B. Numbered messages
  * stream both ways (each client sends 1..M; the test sends 1..M to each user through the
- * cluster); a third of the way through, C is killed with SIGKILL. Its clients must resume on a
+ * cluster); a third of the way through, right after a round of sends, C is killed with SIGKILL. Its clients must resume on a
  * survivor within the bound, and every stream must come out whole: each client receives 1..M once,
  * in order; each user's recorded arrivals are 1..M once, in order; no future fails.
  *
@@ -83,6 +85,10 @@ class CrossNodeResumeTest {
 
             AtomicInteger round = new AtomicInteger();
             List<String> clusterSendErrors = new CopyOnWriteArrayList<>();
+            Map<String, Set<String>> unackedAtKill = new ConcurrentHashMap<>();
+            AtomicLong killedAtRef = new AtomicLong();
+            int killRound = MESSAGES / 3;
+            NodeProcess dying = rig.node(victim);
             ScheduledExecutorService streams = Executors.newSingleThreadScheduledExecutor();
             streams.scheduleAtFixedRate(() -> {
                 int n = round.get() + 1;
@@ -97,21 +103,25 @@ class CrossNodeResumeTest {
                         }
                     });
                 }
+                if (n == killRound) {
+                    // Right after a round's sends, so C dies with messages in flight both ways: some
+                    // unread, some read and not yet receipted, some receipted and not yet acknowledged.
+                    killedAtRef.set(System.nanoTime());
+                    dying.kill();
+                    // After the process is gone no acknowledgement can come from it: what is still
+                    // open now is what C may not have handed to Redis.
+                    for (ResumeClient c : clients) {
+                        unackedAtKill.put(c.user, c.unacknowledged().stream().map(String::valueOf).collect(Collectors.toSet()));
+                    }
+                }
                 round.set(n);
             }, 0, 1_000_000 / RATE, TimeUnit.MICROSECONDS);
 
-            Map<String, Set<String>> unackedAtKill = new HashMap<>();
             long killedAt;
             try {
-                await("a third of the stream").atMost(Duration.ofSeconds(60)).until(() -> round.get() >= MESSAGES / 3);
-                NodeProcess dying = rig.node(victim);
-                killedAt = System.nanoTime();
-                dying.kill();
-                // After the process is gone no acknowledgement can come from it: what is still open
-                // now is what C may not have handed to Redis.
-                for (ResumeClient c : clients) {
-                    unackedAtKill.put(c.user, c.unacknowledged().stream().map(String::valueOf).collect(Collectors.toSet()));
-                }
+                await("the kill, a third of the way").atMost(Duration.ofSeconds(60)).until(() -> round.get() >= killRound);
+                killedAt = killedAtRef.get();
+                assertThat(dying.alive()).isFalse();
 
                 await("every client of " + victim + " resumed on a survivor").atMost(RESUME_BOUND.plus(Duration.ofSeconds(30)))
                         .pollInterval(Duration.ofMillis(20))
