@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * Resume on any node, the node dying: three nodes (each its own JVM) on one redis-server,
  * {@code N} resumable clients, half of them on node C, the rest on A and B. Numbered messages
  * stream both ways (each client sends 1..M; the test sends 1..M to each user through the
- * cluster); a third of the way through, right after a round of sends, C is killed with SIGKILL. Its clients must resume on a
+ * cluster, one client after the other at an even pace); a third of the way through, right after a
+ * round sent at once, C is killed with SIGKILL. Its clients must resume on a
  * survivor within the bound, and every stream must come out whole: each client receives 1..M once,
  * in order; each user's recorded arrivals are 1..M once, in order; no future fails.
  *
@@ -89,33 +91,46 @@ class CrossNodeResumeTest {
             AtomicLong killedAtRef = new AtomicLong();
             int killRound = MESSAGES / 3;
             NodeProcess dying = rig.node(victim);
+            BiConsumer<ResumeClient, Integer> send = (c, n) -> {
+                c.sendNext();
+                rig.sendToUser(c.user, Integer.toString(n)).whenComplete((v, e) -> {
+                    if (e != null) {
+                        clusterSendErrors.add(c.user + " " + n + ": " + e);
+                    }
+                });
+            };
+            // One client per tick, so the load on Redis and the nodes is even (a whole round at once
+            // is a burst of 2 x N commands): client i's number n goes at tick (n - 1) * N + i.
+            AtomicLong tick = new AtomicLong();
             ScheduledExecutorService streams = Executors.newSingleThreadScheduledExecutor();
             streams.scheduleAtFixedRate(() -> {
-                int n = round.get() + 1;
+                long t = tick.getAndIncrement();
+                int n = (int) (t / CLIENTS) + 1;
+                int i = (int) (t % CLIENTS);
                 if (n > MESSAGES) {
                     return;
                 }
-                for (ResumeClient c : clients) {
-                    c.sendNext();
-                    rig.sendToUser(c.user, Integer.toString(n)).whenComplete((v, e) -> {
-                        if (e != null) {
-                            clusterSendErrors.add(c.user + " " + n + ": " + e);
-                        }
-                    });
-                }
                 if (n == killRound) {
-                    // Right after a round's sends, so C dies with messages in flight both ways: some
-                    // unread, some read and not yet receipted, some receipted and not yet acknowledged.
+                    // This round goes at once and C dies right after it, so it dies with messages in
+                    // flight both ways: some unread, some read and not yet receipted, some receipted
+                    // and not yet acknowledged.
+                    clients.forEach(c -> send.accept(c, n));
                     killedAtRef.set(System.nanoTime());
                     dying.kill();
                     // After the process is gone no acknowledgement can come from it: what is still
                     // open now is what C may not have handed to Redis.
-                    for (ResumeClient c : clients) {
-                        unackedAtKill.put(c.user, c.unacknowledged().stream().map(String::valueOf).collect(Collectors.toSet()));
+                    for (ResumeClient x : clients) {
+                        unackedAtKill.put(x.user, x.unacknowledged().stream().map(String::valueOf).collect(Collectors.toSet()));
                     }
+                    tick.addAndGet(CLIENTS - 1);
+                    round.set(n);
+                    return;
                 }
-                round.set(n);
-            }, 0, 1_000_000 / RATE, TimeUnit.MICROSECONDS);
+                send.accept(clients.get(i), n);
+                if (i == CLIENTS - 1) {
+                    round.set(n);
+                }
+            }, 0, Math.max(1, 1_000_000_000L / ((long) RATE * CLIENTS)), TimeUnit.NANOSECONDS);
 
             long killedAt;
             try {

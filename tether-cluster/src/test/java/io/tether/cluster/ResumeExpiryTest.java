@@ -73,10 +73,9 @@ class ResumeExpiryTest {
     @Test
     void aClientKeptAwayPastTheWindowStartsANewSessionAndItsUnacknowledgedSendsFail() throws Exception {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, SHORT_WINDOW, 1024)) {
+            ResumeClient c = rig.proxiedClient("xc");
             BlipProxy pa = rig.proxy("A");
             BlipProxy pb = rig.proxy("B");
-            ResumeClient c = rig.client("xc", List.of(pa.endpoint(), pb.endpoint()));
-            rig.awaitOnline(1, Duration.ofSeconds(30));
             for (int i = 0; i < 5; i++) {
                 c.sendNext();
             }

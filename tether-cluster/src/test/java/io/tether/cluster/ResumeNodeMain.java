@@ -121,18 +121,7 @@ public final class ResumeNodeMain {
             }
         });
         TetherCluster cluster = TetherCluster.join(server, ClusterConfig.builder().redis(redis).nodeId(nodeId).leaseTime(lease).build());
-        cluster.addListener(new ClusterPresenceListener() {
-            @Override
-            public void onOnline(ClusterMember m) {
-                out.println("EV online " + m.node() + " " + m.sessionId() + " " + m.userId());
-            }
-
-            @Override
-            public void onOffline(ClusterMember m, String reason, String claimedBy) {
-                out.println("EV offline " + m.node() + " " + m.sessionId() + " " + m.userId() + " " + reason.replace(' ', '_')
-                        + " " + claimedBy);
-            }
-        });
+        cluster.addListener(ClusterNodeMain.eventPrinter(out));
         server.start();
         out.println("READY " + server.localAddress().getPort());
 

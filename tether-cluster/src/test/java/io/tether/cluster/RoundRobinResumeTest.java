@@ -64,9 +64,8 @@ class RoundRobinResumeTest {
         Random random = new Random(seed);
         String user = "rr";
         try (ResumeRig rig = ResumeRig.start(ids, LEASE, WINDOW, 1024)) {
+            ResumeClient c = rig.proxiedClient(user);
             List<BlipProxy> proxies = ids.stream().map(rig::proxy).toList();
-            ResumeClient c = rig.client(user, proxies.stream().map(BlipProxy::endpoint).toList());
-            rig.awaitOnline(1, Duration.ofSeconds(30));
 
             // Both directions stream all along: the client's numbers, and the cluster's numbers to the user.
             AtomicInteger toClient = new AtomicInteger();

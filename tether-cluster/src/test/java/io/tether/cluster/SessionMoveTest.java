@@ -65,10 +65,9 @@ class SessionMoveTest {
     @Test
     void aLiveHandOverEndsTheSessionMovedOnTheOldNodeAndResumesItWithItsAttributesOnTheNew() throws Exception {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, WINDOW, 1024)) {
+            ResumeClient c = rig.proxiedClient("mv");
             BlipProxy pa = rig.proxy("A");
             BlipProxy pb = rig.proxy("B");
-            ResumeClient c = rig.client("mv", List.of(pa.endpoint(), pb.endpoint()));
-            rig.awaitOnline(1, Duration.ofSeconds(30));
             setAttributes(c);
 
             assertThat(pa.cut()).isEqualTo(1);
@@ -96,10 +95,9 @@ class SessionMoveTest {
     @Test
     void anAttributeOfATypeNoStoreKeepsIsALoggedErrorNamingItAndItsType() throws Exception {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, WINDOW, 1024)) {
+            ResumeClient c = rig.proxiedClient("bad");
             BlipProxy pa = rig.proxy("A");
             BlipProxy pb = rig.proxy("B");
-            ResumeClient c = rig.client("bad", List.of(pa.endpoint(), pb.endpoint()));
-            rig.awaitOnline(1, Duration.ofSeconds(30));
             setAttributes(c);
             c.send("attr odd Object x").get(10, TimeUnit.SECONDS); // a StringBuilder
 
