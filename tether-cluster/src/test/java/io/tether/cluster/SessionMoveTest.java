@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tether.cluster.fixture.BlipProxy;
 import io.tether.cluster.fixture.NodeProcess;
+import io.tether.cluster.fixture.RawFrameClient;
 import io.tether.cluster.fixture.ResumeClient;
 import io.tether.cluster.fixture.ResumeRig;
 import io.tether.testkit.Requires;
@@ -60,6 +61,40 @@ class SessionMoveTest {
             assertThat(b.events("PRES online ")).as("onOnline on B").isEmpty();
             assertThat(c.newSessions()).isEqualTo(1);
             assertThat(rig.dups("at")).as("repeats: every message was acknowledged before the kill").isZero();
+        }
+    }
+
+    /**
+     * A client whose resume attempt gives up (its connect timeout: TCP connect + WELCOME) while the
+     * node it resumes on waits for the dead owner's lease must find its session on the next
+     * attempt: the abandoned claim must not use up its token.
+     */
+    @Test
+    void aResumeGivenUpWhileItWaitsForTheDeadOwnersLeaseLeavesTheSessionResumable() {
+        try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, WINDOW, 1024)) {
+            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
+            assertThat(first.welcome).isNotNull();
+            byte[] token = first.welcome.resumeToken();
+            first.sendAcked(1, "login gu");
+            await("gu online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("gu").containsKey("A"));
+
+            rig.node("A").kill();
+            first.close();
+            // A refreshed its lease at most a tick ago, so B may not take the session for two seconds
+            // or more: the first attempt waits, and its client gives up after one.
+            int b = rig.node("B").port();
+            assertThat(RawFrameClient.helloGivingUpAfter(b, token, 0, Duration.ofSeconds(1)))
+                    .as("B's answer within 1 s, while A's lease still runs").isNull();
+            await("A's lease gone").atMost(LEASE.plus(TICK).plus(Duration.ofSeconds(5)))
+                    .until(() -> rig.status().nodes().stream().noneMatch(n -> n.node().equals("A")));
+            // B's claim asks again every 200 ms at most: let it finish before the client comes back.
+            await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> true);
+
+            RawFrameClient again = RawFrameClient.hello(b, token, 0);
+            assertThat(again.welcome).as("B's answer to the next attempt: " + again.refusal).isNotNull();
+            assertThat(again.welcome.resumed()).isTrue();
+            again.close();
+            await("gu online on B").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("gu").containsKey("B"));
         }
     }
 
