@@ -18,7 +18,7 @@ const fromUtf8 = new TextDecoder();
 export const CloseCodes = Object.freeze({
   PEER_CLOSED: 1000, IDLE_TIMEOUT: 1002, PING_TIMEOUT: 1005, CLOSED_BY_SERVER: 1006, CLOSED_BY_CLIENT: 1007,
   PROTOCOL_ERROR: 1008, SHUTDOWN: 1009, LIMIT_REACHED: 1010, TOO_MANY_PINGS: 1011, SLOW_CONSUMER: 1014, ERROR: 1099,
-  SESSION_REPLACED: 1101, SESSION_REFUSED: 1102, REPLAY_OVERFLOW: 1103, RESUME_REFUSED: 1104, TAKEN_OVER: 1105,
+  SESSION_REPLACED: 1101, SESSION_REFUSED: 1102, REPLAY_OVERFLOW: 1103, RESUME_REFUSED: 1104, TAKEN_OVER: 1105, UNRECOVERABLE: 1106,
 });
 
 /** The Tether close code a WebSocket close code stands for (4000-4999), else 0. */
@@ -441,7 +441,7 @@ export class TetherClient {
   _closedByServer(code, reason, wsCode) {
     const afterWelcome = this.state === 'open';
     const ends = [1006, 1009, 1101, 1102, 1103].includes(code) || (afterWelcome && (code === 1008 || code === 1011));
-    if (code === 1104) {
+    if (code === 1104 || code === 1106) { // 1106: it existed and cannot come back; 1104: never known here
       this._newSession(`resume refused: ${reason}`);
       this._lost(reason, code, false, true); // the same server, at once: a new session there
       return;

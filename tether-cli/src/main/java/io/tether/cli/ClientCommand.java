@@ -39,6 +39,10 @@ import picocli.CommandLine.Parameters;
  * connected. Lines typed on stdin go out as messages; the server's messages are printed on stdout,
  * one per line; every state change (connected, server silent, reconnecting, failover) is printed on
  * stderr, so stdout stays clean for pipes.
+ *
+ * <p>No line is lost silently: a line counts as sent only once the server has it (the session's ACK
+ * with resume, which is on by default; else the PONG of a ping sent after it, ClientConfig.confirm),
+ * and every line that cannot be confirmed is printed on stderr as {@code not confirmed: LINE: why}.
  */
 @Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Connect to a Tether server (or any line server with --line) and stay connected, like nc but healing itself.",
@@ -54,6 +58,10 @@ final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--line", description = "Speak the line protocol (newline-terminated text) instead of frames.")
     boolean line;
+
+    @Option(names = "--no-resume",
+            description = "Do not ask for a resumable session (frame protocol; docs/SESSIONS.md). Lines are confirmed by pings then.")
+    boolean noResume;
 
     @Option(names = "--on-use", description = "Reconnect only when a line is sent; no background pings or reconnects.")
     boolean onUse;
@@ -198,17 +206,17 @@ final class ClientCommand implements Callable<Integer> {
 
     private volatile boolean closedByGivingUp;
 
-    /** Sends each stdin line; at EOF waits until what was sent is written (or failed). */
+    /** Sends each stdin line; at EOF waits until what was sent is confirmed (or failed). */
     private void pump(TetherClient client) {
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String lineText;
             while ((lineText = r.readLine()) != null) {
                 CompletableFuture<Void> f = client.send(lineText);
+                String sent = lineText;
                 f.whenComplete((v, e) -> {
                     if (e != null) {
-                        Throwable cause = e.getCause() != null && e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-                        err.println("not sent: " + cause.getMessage());
+                        err.println(notConfirmed(sent, e));
                     }
                 });
                 pending.add(f);
@@ -222,6 +230,13 @@ final class ClientCommand implements Callable<Integer> {
         } catch (Exception e) {
             // each failure was printed already; a stuck queue gives up after 30 s
         }
+    }
+
+    /** The stderr line for a line whose send failed: the line (escaped, cut at 200 chars) and why. */
+    static String notConfirmed(String line, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return "not confirmed: " + Printable.of(line, 200) + ": " + (cause.getMessage() == null ? cause.toString() : cause.getMessage());
     }
 
     private static void sleepQuietly(Duration d) {
@@ -243,7 +258,11 @@ final class ClientCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--jitter: '" + jitter + "' is not one of full, decorrelated, none");
         }
+        // Resume (frame protocol) confirms a line by the session's ACK; confirm covers a plain
+        // session (a server without sessions, --no-resume, --line) with pings.
         return b.protocol(line ? Protocol.LINE : Protocol.FRAME)
+                .resume(!line && !noResume)
+                .confirm(true)
                 .mode(onUse ? ConnectionMode.ON_USE : ConnectionMode.PERSISTENT)
                 .clientName(name)
                 .heartbeatInterval(Values.duration("--heartbeat", heartbeat, Duration.ZERO, Duration.ofDays(1)))

@@ -24,6 +24,14 @@ final class ClusterOptions {
             description = "A node silent this long is declared dead and its sessions go offline once. Default: 10s.")
     String leaseTime;
 
+    @Option(names = "--cluster-resume", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Keep resumable sessions in Redis so clients resume on any node. Default: true.")
+    String resume;
+
+    @Option(names = "--cluster-session-max-bytes", paramLabel = "SIZE",
+            description = "Unacknowledged bytes Redis keeps per session (1K..1G). Default: 1M.")
+    String sessionMaxBytes;
+
     /** Puts the flags given into {@code keys}, over the file's. */
     void putFlags(Map<String, Object> keys) {
         if (redis != null) {
@@ -34,6 +42,12 @@ final class ClusterOptions {
         }
         if (leaseTime != null) {
             keys.put(ClusterConfig.LEASE_TIME, leaseTime);
+        }
+        if (resume != null) {
+            keys.put(ClusterConfig.RESUME, resume);
+        }
+        if (sessionMaxBytes != null) {
+            keys.put(ClusterConfig.SESSION_MAX_BYTES, sessionMaxBytes);
         }
     }
 

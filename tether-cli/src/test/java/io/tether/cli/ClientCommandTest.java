@@ -78,6 +78,32 @@ class ClientCommandTest {
         assertThat(none.config().openTcpKeepalive()).isFalse();
     }
 
+    @Test
+    void resumeAndConfirmAreOnAndNoResumeTurnsResumeOff() {
+        ClientCommand plain = new ClientCommand();
+        new CommandLine(plain).parseArgs("127.0.0.1:9501");
+        assertThat(plain.config().resume()).isTrue();
+        assertThat(plain.config().confirm()).isTrue();
+        ClientCommand noResume = new ClientCommand();
+        new CommandLine(noResume).parseArgs("127.0.0.1:9501", "--no-resume");
+        assertThat(noResume.config().resume()).isFalse();
+        assertThat(noResume.config().confirm()).as("lines are then confirmed by pings").isTrue();
+        ClientCommand line = new ClientCommand();
+        new CommandLine(line).parseArgs("127.0.0.1:9501", "--line");
+        assertThat(line.config().resume()).as("no sessions in the line protocol").isFalse();
+        assertThat(line.config().confirm()).isTrue();
+    }
+
+    @Test
+    void aLineNotConfirmedIsPrintedEscapedAndCutWithItsCause() {
+        Throwable cause = new java.util.concurrent.CompletionException(
+                new io.tether.client.ConnectionLostException("message of 5 bytes not confirmed: connection lost", null));
+        assertThat(ClientCommand.notConfirmed("hi[2J", cause))
+                .isEqualTo("not confirmed: hi\\x1b[2J: message of 5 bytes not confirmed: connection lost");
+        String shown = ClientCommand.notConfirmed("x".repeat(1000), cause);
+        assertThat(shown).isEqualTo("not confirmed: " + "x".repeat(200) + "... (1000 bytes): message of 5 bytes not confirmed: connection lost");
+    }
+
     /** tether client --ssl --ssl-cafile against a TLS server: the echo comes back; without the CA the attempt fails saying why. */
     @Test
     void speaksTls(@TempDir Path dir) {

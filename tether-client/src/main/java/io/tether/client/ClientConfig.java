@@ -69,6 +69,7 @@ public final class ClientConfig {
     public int tcpKeepCount() { return v.tcpKeepCount; }
     public Duration tcpUserTimeout() { return v.tcpUserTimeout; }
     public boolean resume() { return v.resume; }
+    public boolean confirm() { return v.confirm; }
     /** True when the client speaks TLS. */
     public boolean ssl() { return v.ssl; }
     /** PEM CA certificates trusted for the server's certificate; null: the JDK's trust store. */
@@ -103,6 +104,7 @@ public final class ClientConfig {
                 + ", queue " + v.maxQueuedMessages + " messages / " + v.maxQueuedBytes + " bytes, keepalive "
                 + (v.openTcpKeepalive ? v.tcpKeepIdle.toSeconds() + "/" + v.tcpKeepInterval.toSeconds() + "/" + v.tcpKeepCount : "off")
                 + ", tcp_user_timeout " + v.tcpUserTimeout.toMillis() + " ms"
+                + (v.resume ? ", resume" : "") + (v.confirm ? ", confirm" : "")
                 + (v.ssl ? ", tls " + v.sslEngine.text() + (v.sslVerifyPeer ? ", verified" + (v.sslCafile != null ? " by " + v.sslCafile : "")
                         : ", NOT verified") + (v.sslCertFile != null ? ", client certificate " + v.sslCertFile : "") : "") + "}";
     }
@@ -129,6 +131,7 @@ public final class ClientConfig {
         private int tcpKeepCount = 3;
         private Duration tcpUserTimeout = Duration.ZERO;
         private boolean resume;
+        private boolean confirm;
         private boolean ssl;
         private Path sslCafile;
         private boolean sslVerifyPeer = true;
@@ -248,6 +251,16 @@ public final class ClientConfig {
          * only; a server without sessions answers with a plain connection. Default off.
          */
         public Builder resume(boolean v) { resume = v; return this; }
+
+        /**
+         * Confirmed sends on a plain connection (no sequenced session): a message's future completes
+         * when the server has answered a PING sent after it (so it had read the message), and fails
+         * with a {@link ConnectionLostException} ("... not confirmed ...") if the connection ends
+         * first. Costs one PING per batch of sends, one outstanding, spaced by the server's minimum
+         * ping interval, so never against its ping rate (docs/CLIENT.md, "Confirmed sends"). A
+         * sequenced session's ACK confirms without it. Default off: futures complete on the write.
+         */
+        public Builder confirm(boolean v) { confirm = v; return this; }
 
         /**
          * Speak TLS (the server has {@code ssl_cert_file}); docs/TLS.md. The server's certificate is

@@ -69,7 +69,8 @@ final class Inbound {
      */
     private void broken(ClientConnection conn, ProtocolException e) {
         log.warn("{}: {}; the session ends (a new one starts on the next connection)", conn, e.getMessage());
-        session.ended();
+        session.ended(new ConnectionLostException("not acknowledged: the session ended on a protocol error ("
+                + e.getMessage() + "); the message may or may not have arrived", e));
         conn.closeWith(CloseReason.PROTOCOL_ERROR, e.getMessage(), true);
     }
 
@@ -84,6 +85,8 @@ final class Inbound {
     /** The server ended our session or refused to resume it. */
     void sessionEnded(ClientConnection conn, int code, String reason) {
         log.info("server ended the session (CLOSE {}: {}); the next connection starts a new one", code, Printable.of(reason, 200));
-        session.ended();
+        session.ended(new ConnectionLostException("not acknowledged: " + conn + " ended the session (CLOSE " + code + ": "
+                + Printable.of(reason, 200) + ") before acknowledging it; it may or may not have arrived, and a new session"
+                + " cannot resend it (its server cannot know whether the old one delivered it)", null));
     }
 }

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * the queue. Every send that cannot go out fails its future with an exception saying why
  * ({@link QueueFullException}, {@link MessageTooLargeException}, {@link ConnectionLostException},
  * {@link ClientClosedException}). With resume, the {@link ClientSession} numbers each message and
- * its future completes on the server's ACK.
+ * its future completes on the server's ACK; with {@link ClientConfig#confirm()} on a plain
+ * connection, it completes on the PONG of a ping sent after it (the connection's heartbeat).
  *
  * <p>Thread safe: {@link #send} runs on any thread, the rest on the client's event loop; one lock
  * guards the queue, the live connection and the closed flag, so no send overtakes the queue.
@@ -208,7 +209,9 @@ final class Outbox {
             return;
         }
         conn.channel().writeAndFlush(new Frame.Data(message)).addListener(done -> {
-            if (done.isSuccess()) {
+            if (done.isSuccess() && config.confirm()) {
+                conn.awaitConfirmation(message.length, f); // on the loop: a later ping follows it on the wire
+            } else if (done.isSuccess()) {
                 f.complete(null);
             } else {
                 putBackOrFail(conn, message, f, done.cause());

@@ -106,9 +106,17 @@ public final class TetherClient implements AutoCloseable {
      *
      * <p>With {@link ClientConfig.Builder#resume} on a sequenced session, the message is numbered and
      * kept until the server acknowledges it, resent after a resume if needed, and the future
-     * completes on the server's ACK.
+     * completes on the server's ACK. When the session cannot go on (the server refused the resume,
+     * say after failover to another server), what it had not acknowledged fails with
+     * {@link ConnectionLostException} and is not resent: the new session's server cannot know
+     * whether the old one delivered it.
      *
-     * @return completes when the message is written to the socket (not when the server has read it);
+     * <p>With {@link ClientConfig.Builder#confirm} on a plain connection, the future completes when
+     * the server has answered a PING sent after the message, and fails with
+     * {@link ConnectionLostException} when the connection ends before that.
+     *
+     * @return completes when the message is written to the socket (not when the server has read it),
+     *     unless resume or confirm says otherwise (above);
      *     fails with {@link QueueFullException}, {@link MessageTooLargeException},
      *     {@link ClientClosedException} or {@link ConnectionLostException}, each saying why
      */

@@ -271,4 +271,85 @@ class ClientConformanceTest {
             assertThat(p.hello.receivedSeq()).isZero();
         }
     }
+
+    /**
+     * A resume refused with CLOSE 1104, or 1106 (session cannot be recovered), ends the session at
+     * once: what it had not acknowledged fails with ConnectionLostException before any new session
+     * starts (it is not resent), and the next HELLO asks for a new session.
+     */
+    @Test
+    void aResumeRefusedWith1104Or1106FailsWhatTheSessionHadNotAcknowledged() throws Exception {
+        for (int code : new int[] {1104, 1106}) {
+            FakeServer fake = fake();
+            TetherClient c = client(fake, true);
+            CompletableFuture<Void> unacked;
+            try (FakeServer.Peer p = fake.accept()) {
+                p.send(welcome(1 << 20, TOKEN, false, 0));
+                awaitConnected(c);
+                unacked = c.send("x");
+                assertThat(p.read()).isEqualTo(Frame.SeqData.of(1, "x"));
+            } // closed without a CLOSE frame: a blip, to resume from
+            try (FakeServer.Peer p = fake.accept()) {
+                assertThat(p.hello.resumeToken()).as("CLOSE %d: resumes first", code).isEqualTo(TOKEN);
+                assertThat(unacked).as("waits for the resume").isNotDone();
+                p.send(new Frame.Close(code, "resume refused: scripted"));
+                assertThatThrownBy(() -> unacked.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
+                        .isInstanceOf(ConnectionLostException.class).hasMessageContaining("CLOSE " + code);
+            }
+            try (FakeServer.Peer p = fake.accept()) {
+                assertThat(p.hello.hasResumeToken()).as("CLOSE %d: a new session next", code).isFalse();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ confirm
+
+    /**
+     * ClientConfig.confirm on a plain session: a message's future completes on the PONG of a PING
+     * sent after it, not on an earlier ping's; messages written before one PING share it; the next
+     * PING comes no sooner than the WELCOME's minimum ping interval after the previous one; a
+     * connection that ends first fails what is not confirmed, saying so.
+     */
+    @Test
+    void confirmCompletesOnThePongOfAPingSentAfterTheMessage() throws Exception {
+        FakeServer fake = fake();
+        ClientConfig config = ClientConfig.builder().endpoint(fake.endpoint()).confirm(true)
+                .heartbeatInterval(Duration.ZERO) // only confirmation pings
+                .backoff(Backoff.builder().initial(Duration.ofSeconds(10)).build()).build();
+        TetherClient c = TetherClient.builder().config(config).build().start();
+        cleanup.add(c);
+        long minPingMs = 300;
+        try (FakeServer.Peer p = fake.accept()) {
+            p.send(new Frame.Welcome(1, 0, 0, 10_000, minPingMs, 1 << 20, "scripted", null, false));
+            awaitConnected(c);
+            CompletableFuture<Void> x = c.send("x");
+            assertThat(p.read()).isEqualTo(Frame.Data.of("x"));
+            Frame first = p.read();
+            long firstAt = System.nanoTime();
+            assertThat(first).isInstanceOf(Frame.Ping.class);
+            long id = ((Frame.Ping) first).id();
+            CompletableFuture<Void> y = c.send("y");
+            CompletableFuture<Void> z = c.send("z");
+            assertThat(p.read()).isEqualTo(Frame.Data.of("y"));
+            assertThat(p.read()).isEqualTo(Frame.Data.of("z"));
+            assertThat(x).as("no PONG yet").isNotDone();
+            p.send(new Frame.Pong(id, true, ""));
+            x.get(5, TimeUnit.SECONDS);
+            assertThat(y).as("y and z were written after PING %d: its PONG does not confirm them", id).isNotDone();
+            Frame second = p.read();
+            long gapMs = (System.nanoTime() - firstAt) / 1_000_000;
+            assertThat(second).isEqualTo(new Frame.Ping(id + 1));
+            assertThat(gapMs).as("the next PING no sooner than the minimum ping interval").isGreaterThanOrEqualTo(minPingMs);
+            p.send(new Frame.Pong(id + 1, true, ""));
+            CompletableFuture.allOf(y, z).get(5, TimeUnit.SECONDS);
+
+            CompletableFuture<Void> lost = c.send("lost");
+            assertThat(p.read()).isEqualTo(Frame.Data.of("lost"));
+            assertThat(p.read()).isEqualTo(new Frame.Ping(id + 2));
+            p.close(); // no PONG: the server may or may not have read it
+            assertThatThrownBy(() -> lost.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOf(ConnectionLostException.class)
+                    .hasMessageContaining("message of 4 bytes not confirmed: connection to " + fake.endpoint() + " ended (peer closed");
+        }
+    }
 }

@@ -9,15 +9,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A Tether server in its own JVM, for tests that kill or freeze it: {@code ServerMain PORT}. Prints
- * {@code READY PORT} once listening, then every received message on a line of its own.
+ * A Tether server in its own JVM, for tests that kill or freeze it: {@code ServerMain PORT [sessions]}
+ * ({@code sessions}: open_sessions on). Prints {@code READY PORT} once listening, then every
+ * received message on a line of its own.
  */
 public final class ServerMain {
     public static void main(String[] args) throws InterruptedException {
         int port = Integer.parseInt(args[0]);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         TetherServer server = TetherServer.builder()
-                .config(ServerConfig.builder().port(port).workerNum(1).build())
+                .config(ServerConfig.builder().port(port).workerNum(1)
+                        .openSessions(args.length > 1 && args[1].equals("sessions")).build())
                 .handler(new ServerHandler() {
                     @Override
                     public void onReceive(Connection conn, Message message) {

@@ -21,11 +21,11 @@ final class ServerProcess implements AutoCloseable {
     final int port;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    private ServerProcess(int port) throws IOException {
+    private ServerProcess(int port, boolean sessions) throws IOException {
         this.port = port;
         String java = ProcessHandle.current().info().command().orElse("java");
         process = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), ServerMain.class.getName(), String.valueOf(port))
+                System.getProperty("java.class.path"), ServerMain.class.getName(), String.valueOf(port), sessions ? "sessions" : "plain")
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         Thread reader = new Thread(() -> {
@@ -44,7 +44,12 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on {@code port} and waits (up to 20 s: a cold JVM on a busy 2-core box) until it listens. */
     static ServerProcess start(int port) throws IOException {
-        ServerProcess p = new ServerProcess(port);
+        return start(port, false);
+    }
+
+    /** {@link #start(int)}, with open_sessions on when {@code sessions}. */
+    static ServerProcess start(int port, boolean sessions) throws IOException {
+        ServerProcess p = new ServerProcess(port, sessions);
         await("server process on port " + port + " ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
                 .until(() -> p.lines.contains("READY " + port) || !p.process.isAlive());
         if (!p.process.isAlive()) {

@@ -76,11 +76,13 @@ public final class TetherCluster implements AutoCloseable {
     public static TetherCluster join(TetherServer server, ClusterConfig config) {
         TetherCluster c = new TetherCluster(server, config);
         try {
-            server.sessions().addListener(c.agent);
             if (c.kept != null) {
+                // First: a bound user's kept session is in Redis's user index before the node's presence
+                // record names the user (same connection, so in that order), so a send finds it.
                 server.sessions().addListener(c.kept);
                 server.sessions().installStore(c.kept);
             }
+            server.sessions().addListener(c.agent);
             c.agent.start();
             c.events.start();
         } catch (RedisException e) {

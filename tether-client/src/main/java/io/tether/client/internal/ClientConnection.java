@@ -5,7 +5,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslContext;
+import io.tether.client.ClientClosedException;
 import io.tether.client.ClientConfig;
+import io.tether.client.ConnectionLostException;
+import io.tether.client.TetherClientException;
 import io.tether.client.Protocol;
 import io.tether.client.TlsHandshakeException;
 import io.tether.core.close.CloseClassifier;
@@ -17,6 +20,7 @@ import io.tether.core.protocol.FrameEncoder;
 import io.tether.core.tls.TlsFailures;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 
 /**
@@ -131,6 +135,28 @@ public final class ClientConnection {
         heartbeat.start(intervalNanos, welcome);
     }
 
+    /**
+     * Confirm mode ({@code ClientConfig.confirm}): {@code future}, of a message of {@code length}
+     * bytes just written, completes once the server answers a PING sent after it, and fails with
+     * {@link #unconfirmed} when the connection ends first. Call on the event loop.
+     */
+    public void awaitConfirmation(int length, CompletableFuture<Void> future) {
+        heartbeat.awaitConfirmation(length, future);
+    }
+
+    /**
+     * Why a written message of {@code length} bytes failed: the connection ended before the server
+     * answered a PING sent after it, so it may or may not have arrived.
+     */
+    TetherClientException unconfirmed(int length) {
+        CloseInfo info = closeInfo;
+        String why = "message of " + length + " bytes not confirmed: " + this + " ended"
+                + (info == null ? "" : " (" + info + ")")
+                + " before the server answered a PING sent after it; it may or may not have arrived";
+        return info != null && info.reason() == CloseReason.CLOSED_BY_CLIENT ? new ClientClosedException(why, null)
+                : new ConnectionLostException(why, null);
+    }
+
     /** Applies a new heartbeat interval (after too many pings). */
     public void changeHeartbeat(long intervalNanos) {
         heartbeat.setInterval(intervalNanos);
@@ -186,6 +212,9 @@ public final class ClientConnection {
     void finished() {
         if (closeInfo == null) {
             closeInfo = new CloseInfo(CloseReason.PEER_CLOSED, silentFor(), "");
+        }
+        if (heartbeat != null) {
+            heartbeat.failUnconfirmed(); // before the owner hears of it: the application learns first, then the reconnect
         }
         owner.onClosed(this, closeInfo);
     }

@@ -117,10 +117,17 @@ public final class ClientSession {
         return new Frame.Ack(received);
     }
 
-    /** The server ended the session (or refused to resume it): the next connection starts a new one. */
-    public synchronized void ended() {
-        token = null;
-        sequenced = false;
+    /**
+     * The server ended the session (or refused to resume it): the next connection starts a new one,
+     * and what this one had not acknowledged fails now with {@code lost}, since no ACK for it can
+     * come any more (it is not resent: the new session's server cannot know whether it arrived).
+     */
+    public void ended(Throwable lost) {
+        synchronized (this) {
+            token = null;
+            sequenced = false;
+        }
+        failAll(lost);
     }
 
     /** Messages sent and not yet acknowledged. */

@@ -16,11 +16,12 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
     /**
      * CLOSE codes after which the session is gone: closed by server, shutdown, replaced, refused,
-     * replay overflow, resume refused (docs/PROTOCOL.md, "Which CLOSE ends a session"). 1105 (taken
+     * replay overflow, resume refused, session cannot be recovered (docs/PROTOCOL.md, "Which CLOSE
+     * ends a session"; 1106 is treated exactly like 1104). 1105 (taken
      * over) is not one. A protocol error (1008) or too many pings (1011) after WELCOME ends it too
      * ({@link #endsSession}).
      */
-    private static final java.util.Set<Integer> SESSION_ENDED_CODES = java.util.Set.of(1006, 1009, 1101, 1102, 1103, 1104);
+    private static final java.util.Set<Integer> SESSION_ENDED_CODES = java.util.Set.of(1006, 1009, 1101, 1102, 1103, 1104, 1106);
     private final ClientConnection conn;
 
     SessionHandler(ClientConnection conn) {

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +90,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     public CompletableFuture<Void> create(Session s, byte[] token) {
         byte[] gidBytes = new byte[12];
         ThreadLocalRandom.current().nextBytes(gidBytes);
-        KeptSession k = new KeptSession(HexFormat.of().formatHex(gidBytes), s, 0);
+        KeptSession k = new KeptSession(HexFormat.of().formatHex(gidBytes), s, 0, host, this::fetch);
         bySession.put(s, k);
         byGid.put(k.gid, k);
         return Scripts.RCREATE.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
@@ -101,23 +102,36 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     }
 
     @Override
-    public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq) {
+    public CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq, BooleanSupplier waiting) {
         CompletableFuture<Claim> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * leaseMs + 2_000);
-        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result);
+        tryClaim(hash(token), hash(newToken), receivedSeq, deadline, 20, result, waiting, false);
         return result;
     }
 
     private void tryClaim(String tok, String newTok, long received, long deadline, long retryMs,
-            CompletableFuture<Claim> result) {
+            CompletableFuture<Claim> result, BooleanSupplier waiting, boolean force) {
+        if (!waiting.getAsBoolean()) {
+            result.completeExceptionally(new Refused("the client left while the session was being handed over", false));
+            return;
+        }
         Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
-                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN))).whenComplete((r, e) -> {
+                b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN), b(force ? "1" : "0"))).whenComplete((r, e) -> {
                     if (e != null) {
                         result.completeExceptionally(e);
                         return;
                     }
                     switch (Scripts.s(r.get(0))) {
-                        case "local" -> result.complete(Claim.LOCAL);
+                        case "local" -> {
+                            KeptSession k = byGid.get(Scripts.s(r.get(1)));
+                            if (k != null) {
+                                result.complete(Claim.local(k.session));
+                            } else {
+                                // Ours in Redis, but no session here: a claim whose client left before
+                                // its WELCOME. Take it again from Redis, with the token the client holds.
+                                tryClaim(tok, newTok, received, deadline, retryMs, result, waiting, true);
+                            }
+                        }
                         case "unknown" -> result.completeExceptionally(
                                 new Refused("unknown, expired or already used resume token", false));
                         case "gone" -> result.completeExceptionally(new Refused("the session cannot be recovered: "
@@ -127,14 +141,14 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                                 result.completeExceptionally(new Refused("the node holding the session did not hand it over in "
                                         + (2 * leaseMs + 2_000) + " ms", false));
                             } else {
-                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result),
+                                thread.schedule(() -> tryClaim(tok, newTok, received, deadline, Math.min(200, retryMs * 2), result, waiting, false),
                                         retryMs, TimeUnit.MILLISECONDS);
                             }
                         }
                         default -> {
                             Image img = image(r);
                             arriving.put(img, Scripts.s(r.get(1)));
-                            result.complete(new Claim(img));
+                            result.complete(Claim.moved(img));
                         }
                     }
                 });
@@ -161,11 +175,17 @@ public final class KeptSessions implements SessionStore, PresenceListener {
             log.error("cluster node {}: {} arrived without a claim", node, s);
             return;
         }
-        KeptSession k = new KeptSession(gid, s, image.outAcked() + image.unacked().size());
+        KeptSession k = new KeptSession(gid, s, image.outAcked() + image.unacked().size(), host, this::fetch);
         bySession.put(s, k);
         byGid.put(gid, k);
         Scripts.RADOPT.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(gid), b(s.id()), b(ttlMs)));
         agent.adopt(s);
+        // A message another node numbered between the claim and now woke nobody here: look once.
+        link.async().hget(keys.kept(gid), "n").thenAccept(n -> {
+            if (n != null) {
+                k.woken(Long.parseLong(Scripts.s(n)));
+            }
+        });
     }
 
     @Override
@@ -177,7 +197,8 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         Scripts.RAPPEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
                 List.of(b(k.gid), payload, b(maxMessages), b(maxBytes), b(node))).whenComplete((seq, e) -> {
                     if (e != null) {
-                        log.warn("{}: a message could not be kept in Redis ({}); it is lost", s, e.toString());
+                        // Never a silent gap: the client learns the session ended, and starts afresh.
+                        s.close(EndReason.LOST, "a message could not be kept in Redis: " + e.getMessage());
                     } else if (seq == -2) {
                         s.close(EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session ("
                                 + maxMessages + " messages, " + maxBytes + " bytes)");
@@ -287,6 +308,17 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         log.debug("cluster node {}: session {} handed over to {}", node, gid, to);
     }
 
+    /**
+     * This node was declared dead: its kept sessions were unowned in Redis by the claim and wait
+     * there for their clients. They end here at once ({@code moved}: they live on in Redis), before
+     * the node registers again, so nothing a client sent to this node in its pause is delivered.
+     */
+    void fenced() {
+        for (KeptSession k : List.copyOf(bySession.values())) {
+            k.session.close(EndReason.MOVED, "this node was declared dead; the session waits in Redis for its client");
+        }
+    }
+
     /** Orphans whose window passed: offline once, forgotten (each node's lease tick). */
     void sweep() {
         Scripts.RSWEEP.run(link.sync(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(NodeAgent.STREAM_MAXLEN), b(tombMs)));
@@ -311,8 +343,8 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         return Scripts.b(n);
     }
 
-    /** Fetches messages {@code from..to} of a kept session from Redis (for {@link KeptSession}). */
-    CompletableFuture<List<Object>> fetch(String gid, long from, long to) {
+    /** Messages {@code from..to} of a kept session in Redis: seq, payload, seq, payload... */
+    private CompletableFuture<List<Object>> fetch(String gid, long from, long to) {
         return link.async().xrange(keys.messages(gid), io.lettuce.core.Range.create(from + "-0", to + "-0"))
                 .toCompletableFuture().thenApply(list -> {
                     List<Object> out = new ArrayList<>();
@@ -322,100 +354,5 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                     });
                     return out;
                 });
-    }
-
-    /** One kept session on this node: its gid, and which of its numbered messages the server has. */
-    final class KeptSession {
-        final String gid;
-        final Session session;
-        // guarded by this
-        private long known;
-        private long seen;
-        private final java.util.TreeMap<Long, byte[]> early = new java.util.TreeMap<>();
-        private boolean fetching;
-        private byte[] lastAttributes;
-
-        KeptSession(String gid, Session session, long known) {
-            this.gid = gid;
-            this.session = session;
-            this.known = known;
-            this.seen = known;
-        }
-
-        /** Message {@code seq} is {@code payload} (this node numbered it). */
-        void learn(long seq, byte[] payload) {
-            synchronized (this) {
-                if (seq <= known) {
-                    return;
-                }
-                early.put(seq, payload);
-                seen = Math.max(seen, seq);
-            }
-            drain();
-        }
-
-        /** Messages up to {@code seq} exist (another node numbered them). */
-        void woken(long seq) {
-            synchronized (this) {
-                seen = Math.max(seen, seq);
-            }
-            drain();
-        }
-
-        /** Hands the server what follows {@code known} without a gap; fetches a gap from Redis. */
-        private void drain() {
-            long from;
-            long to;
-            synchronized (this) {
-                List<byte[]> run = new ArrayList<>();
-                long first = known + 1;
-                byte[] p;
-                while ((p = early.get(known + 1)) != null) {
-                    early.remove(known + 1);
-                    run.add(p);
-                    known++;
-                }
-                if (!run.isEmpty()) {
-                    host.learned(session, first, run); // under this lock: one run at a time, in order
-                }
-                if (fetching || seen <= known) {
-                    return;
-                }
-                fetching = true;
-                from = known + 1;
-                Long next = early.isEmpty() ? null : early.firstKey();
-                to = next == null ? seen : next - 1;
-            }
-            fetch(gid, from, to).whenComplete((list, e) -> {
-                synchronized (this) {
-                    fetching = false;
-                    if (e == null) {
-                        for (int i = 0; i + 1 < list.size(); i += 2) {
-                            long seq = (Long) list.get(i);
-                            if (seq > known) {
-                                early.putIfAbsent(seq, (byte[]) list.get(i + 1));
-                            }
-                        }
-                    }
-                }
-                if (e != null) {
-                    log.warn("{}: could not fetch messages {}..{} from Redis: {}", session, from, to, e.toString());
-                } else {
-                    drain();
-                }
-            });
-        }
-
-        /** The attributes' bytes if they changed since last kept, else null. On the caller's thread. */
-        byte[] changedAttributes(Attributes codec) {
-            byte[] now = codec.encode(session);
-            synchronized (this) {
-                if (java.util.Arrays.equals(now, lastAttributes)) {
-                    return null;
-                }
-                lastAttributes = now;
-            }
-            return now;
-        }
     }
 }

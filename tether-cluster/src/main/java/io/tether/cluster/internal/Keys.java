@@ -29,6 +29,11 @@ final class Keys {
         return prefix + "events";
     }
 
+    /** HASH: a kept session (docs/CLUSTER.md, "Data model"). */
+    String kept(String gid) {
+        return prefix + "r:" + gid;
+    }
+
     /** STREAM: a kept session's unacknowledged messages, ids {@code <seq>-0}. */
     String messages(String gid) {
         return prefix + "m:" + gid;

@@ -363,6 +363,10 @@ public final class NodeAgent implements PresenceListener {
      * offline events find no record in Redis, so none is announced twice), then start over.
      */
     private void fence(String why) {
+        KeptSessions k = kept;
+        if (k != null) {
+            k.fenced(); // first: their clients' messages must not be delivered once the node renews
+        }
         List<Tracked> held = new ArrayList<>(tracked.values());
         log.warn("cluster node {}: {}; closing its {} bound sessions (already announced offline) and registering afresh",
                 node, why, held.size());

@@ -106,10 +106,12 @@ end
 -- Deletes a kept session, leaving a tombstone for its token that says why it cannot resume.
 local function forget(gid, why, tomb)
   local R = rkey(gid)
-  local h = redis.call('HMGET', R, 't', 'u', 'o', 's')
-  if h[1] then
-    redis.call('DEL', P .. 'rt:' .. h[1])
-    redis.call('SET', P .. 'rx:' .. h[1], why, 'PX', tomb)
+  local h = redis.call('HMGET', R, 't', 'u', 'o', 's', 'pt')
+  for _, tok in ipairs({h[1] or '', h[5] or ''}) do
+    if tok ~= '' then
+      redis.call('DEL', P .. 'rt:' .. tok)
+      redis.call('SET', P .. 'rx:' .. tok, why, 'PX', tomb)
+    end
   end
   if h[2] and h[2] ~= '' then redis.call('SREM', P .. 'ru:' .. h[2], gid) end
   if h[3] and h[3] ~= '' and h[4] then redis.call('HDEL', P .. 'rn:' .. h[3], h[4]) end

@@ -14,10 +14,11 @@ redis.call('PEXPIRE', EVENTS, ttl)
 expire_node(node, ttl)
 local kttl = tonumber(ttl) + tonumber(ARGV[5] or 0)
 for _, gid in ipairs(redis.call('HVALS', P .. 'rn:' .. node)) do
-  local h = redis.call('HMGET', rkey(gid), 't', 'u')
+  local h = redis.call('HMGET', rkey(gid), 't', 'u', 'pt')
   redis.call('PEXPIRE', rkey(gid), kttl)
   redis.call('PEXPIRE', mkey(gid), kttl)
   if h[1] then redis.call('PEXPIRE', P .. 'rt:' .. h[1], kttl) end
+  if h[3] and h[3] ~= '' then redis.call('PEXPIRE', P .. 'rt:' .. h[3], kttl) end
   if h[2] and h[2] ~= '' then redis.call('PEXPIRE', P .. 'ru:' .. h[2], kttl) end
 end
 return 'ok'

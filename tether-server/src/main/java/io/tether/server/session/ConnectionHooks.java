@@ -65,10 +65,14 @@ final class ConnectionHooks implements SessionLayer {
             resumeHere(conn, hello, plain, token, ResumeTokens.next());
             return;
         }
+        // The store holds the truth of who has the session and which tokens resume it.
         byte[] newToken = ResumeTokens.next();
-        store.claim(token, newToken, hello.receivedSeq()).whenComplete((claim, e) -> conn.executor().execute(() -> {
+        store.claim(token, newToken, hello.receivedSeq(), conn::isOpen).whenComplete((claim, e) -> conn.executor().execute(() -> {
             if (!conn.isOpen()) {
-                return; // the client gave up waiting; its next HELLO claims again
+                if (e == null && !claim.local()) {
+                    arrive(conn, hello, plain, claim.image(), newToken, store); // it waits here, detached
+                }
+                return; // the client gave up waiting; its next HELLO, with the same token, resumes it
             }
             if (e != null) {
                 Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -76,7 +80,7 @@ final class ConnectionHooks implements SessionLayer {
                 refuse(conn, cause instanceof SessionStore.Refused ? cause.getMessage() : "session store failed: " + cause,
                         gone ? EndReason.UNRECOVERABLE_CODE : EndReason.RESUME_REFUSED_CODE);
             } else if (claim.local()) {
-                resumeHere(conn, hello, plain, token, newToken);
+                resumeHere(conn, hello, plain, (SessionImpl) claim.session(), newToken);
             } else {
                 arrive(conn, hello, plain, claim.image(), newToken, store);
             }
@@ -87,10 +91,24 @@ final class ConnectionHooks implements SessionLayer {
     private void arrive(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, SessionStore.Image image,
             byte[] newToken, SessionStore store) {
         SessionImpl s = new SessionImpl(layer, registry.nextId(), conn, true, true);
-        s.restore(image);
+        boolean gone = !conn.isOpen();
+        // What it had there: user (without a bound event: it is not new), groups, attributes, messages.
+        if (image.userId() != null) {
+            registry.bind(s, image.userId());
+        }
+        image.groups().forEach(g -> registry.join(s, g));
+        if (!image.attributes().isEmpty()) {
+            s.attributes().putAll(image.attributes());
+        }
+        s.stream().restore(image.inSeq(), image.outAcked(), image.unacked());
         s.resumption().issue(ResumeTokens.key(newToken));
         registry.add(s, conn);
         store.adopted(s, image);
+        if (gone) {
+            registry.detach(conn);
+            s.connectionLost(conn, new CloseInfo(CloseReason.PEER_CLOSED, java.time.Duration.ZERO, "the client left before its WELCOME"), false);
+            return;
+        }
         String refusal;
         long in;
         synchronized (s) {
@@ -107,12 +125,24 @@ final class ConnectionHooks implements SessionLayer {
         }
     }
 
+    /** A resume with a token this server issued, without a store. */
     private void resumeHere(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, byte[] token, byte[] newToken) {
-        SessionImpl s = layer.tokens.claim(ResumeTokens.key(token));
+        String key = ResumeTokens.key(token);
+        SessionImpl s = layer.tokens.claim(key);
         if (s == null) {
-            refuse(conn, "unknown, expired or already used resume token");
+            String why = layer.tokens.whyEnded(key);
+            if (why != null) {
+                refuse(conn, "the session cannot be recovered: it ended (" + why + ")", EndReason.UNRECOVERABLE_CODE);
+            } else {
+                refuse(conn, "unknown, expired or already used resume token");
+            }
             return;
         }
+        resumeHere(conn, hello, plain, s, newToken);
+    }
+
+    /** {@code s}, a session of this server, resumes on {@code conn}. */
+    private void resumeHere(SessionConnection conn, Frame.Hello hello, Frame.Welcome plain, SessionImpl s, byte[] newToken) {
         Resumption.Outcome r = s.resumption().resume(conn, hello.receivedSeq(),
                 ResumeTokens.key(newToken));
         if (r.refusal() != null) {
@@ -180,7 +210,7 @@ final class ConnectionHooks implements SessionLayer {
             conn.close(CloseReason.ERROR, "this node's cluster lease is stale; resume elsewhere", 0);
             return null;
         }
-        return s.onFrame(conn, frame);
+        return s.stream() == null ? null : s.stream().onFrame(conn, frame);
     }
 
     @Override

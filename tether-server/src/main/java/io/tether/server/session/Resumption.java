@@ -73,6 +73,7 @@ final class Resumption extends DeadlineWheel.Entry {
             }
             SessionConnection previous = session.attachTo(c);
             long in = stream.resumeFrom(receivedSeq);
+            layer.tokens.revoke(tokenKey, session); // claimed already, unless a store resolved the token
             tokenKey = newTokenKey;
             layer.tokens.put(newTokenKey, session);
             resumes++;
@@ -112,12 +113,16 @@ final class Resumption extends DeadlineWheel.Entry {
     }
 
     /**
-     * The session ended: its token resumes nothing. Returns how its last connection was lost (null
-     * if it never detached). Caller holds the session's lock.
+     * The session ended with {@code reason}: its token resumes nothing, and a resume with it hears
+     * why (unless it moved on to another node). Returns how its last connection was lost (null if
+     * it never detached). Caller holds the session's lock.
      */
-    CloseInfo ended() {
+    CloseInfo ended(EndReason reason) {
         if (tokenKey != null) {
             layer.tokens.revoke(tokenKey, session);
+            if (reason != EndReason.MOVED) {
+                layer.tokens.ended(tokenKey, reason.text());
+            }
         }
         return lostWith;
     }

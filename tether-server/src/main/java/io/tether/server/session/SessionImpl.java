@@ -2,7 +2,6 @@ package io.tether.server.session;
 
 import io.tether.core.close.CloseInfo;
 import io.tether.core.close.CloseReason;
-import io.tether.core.protocol.Frame;
 import io.tether.server.Connection;
 import io.tether.server.spi.SessionConnection;
 import java.nio.charset.StandardCharsets;
@@ -240,11 +239,6 @@ final class SessionImpl implements Session {
         return true;
     }
 
-    /** A SEQ_DATA or ACK from {@code c}; returns the payload to deliver, or null. */
-    byte[] onFrame(SessionConnection c, Frame f) {
-        return stream == null ? null : stream.onFrame(c, f);
-    }
-
     @Override
     public String toString() {
         String u = userId;
@@ -252,22 +246,6 @@ final class SessionImpl implements Session {
     }
 
     // ------------------------------------------------------------------ lifecycle
-
-    /**
-     * A session arriving from another process takes what it had there: user (without a bound
-     * event: it is not new), groups, attributes, numbered messages. Before it is reachable.
-     */
-    void restore(SessionStore.Image image) {
-        onlineFired = true; // it went online where it started; here it resumes
-        if (image.userId() != null) {
-            layer.registry.bind(this, image.userId());
-        }
-        image.groups().forEach(g -> layer.registry.join(this, g));
-        if (!image.attributes().isEmpty()) {
-            attributes().putAll(image.attributes());
-        }
-        stream.restore(image.inSeq(), image.outAcked(), image.unacked());
-    }
 
     /**
      * A resume moves the session onto {@code c}; returns the connection it was on, or null. Caller
@@ -280,14 +258,17 @@ final class SessionImpl implements Session {
         return previous;
     }
 
-    /** The WELCOME went out on {@code c} (on its loop): start the replay, tell the listeners. */
+    /**
+     * The WELCOME went out on {@code c} (on its loop): start the replay, tell the listeners. A
+     * session that arrived from another process resumes here: it went online where it started.
+     */
     void welcomed(SessionConnection c, boolean resumed) {
         boolean first;
         synchronized (this) {
             if (conn != c) {
                 return;
             }
-            first = !onlineFired;
+            first = !onlineFired && !resumed;
             onlineFired = true;
         }
         if (resumed) {
@@ -346,7 +327,7 @@ final class SessionImpl implements Session {
             state = State.ENDED;
             c = conn;
             conn = null;
-            CloseInfo lostWith = resumption == null ? null : resumption.ended();
+            CloseInfo lostWith = resumption == null ? null : resumption.ended(reason);
             e = new SessionEnd(reason, detail, lastClose != null ? lastClose : lostWith);
             end = e;
             if (stream != null) {

@@ -31,7 +31,7 @@ public final class SessionManager implements Sessions, SessionLayer {
     final long windowNanos;
     final SessionRegistry registry;
     final Presence presence;
-    final ResumeTokens tokens = new ResumeTokens();
+    final ResumeTokens tokens;
     /** Null when resume is off (a zero window). */
     final ExpiryTimer timer;
     private final ConnectionHooks hooks;
@@ -46,6 +46,7 @@ public final class SessionManager implements Sessions, SessionLayer {
         this.replayMessages = config.sessionReplayBuffer();
         this.replayBytes = config.sessionReplayBytes();
         this.windowNanos = config.sessionResumeWindow().toNanos();
+        this.tokens = new ResumeTokens(windowNanos);
         this.registry = new SessionRegistry(config.sessionDuplicatePolicy());
         this.presence = new Presence(handlerExecutor);
         this.timer = windowNanos > 0 ? new ExpiryTimer(windowNanos) : null;

@@ -53,10 +53,18 @@ public interface SessionStore {
             List<byte[]> unacked) {
     }
 
-    /** What a resume token resolved to: a session on this server, or one that moves here. */
-    record Claim(Image image) {
-        /** The session is on this server: resume it as if there were no store (the token was rotated already). */
-        public static final Claim LOCAL = new Claim(null);
+    /**
+     * What a resume token resolved to: {@code session}, on this server (resume it as if there were
+     * no store; the store rotated the token already), or the {@code image} of one that moves here.
+     */
+    record Claim(Session session, Image image) {
+        public static Claim local(Session session) {
+            return new Claim(session, null);
+        }
+
+        public static Claim moved(Image image) {
+            return new Claim(null, image);
+        }
 
         public boolean local() {
             return image == null;
@@ -89,10 +97,12 @@ public interface SessionStore {
     /**
      * A HELLO with {@code token} arrived at this server, from a client that received the session's
      * messages up to {@code receivedSeq}: resolves it, rotating it to {@code newToken}. Completes with
-     * {@link Claim#LOCAL}, or an {@link Image} of a session taken over from another process (alive:
-     * it released it; dead: its state as the store holds it), or fails with {@link Refused}.
+     * {@link Claim#local}, or an {@link Image} of a session taken over from another process (alive:
+     * it released it; dead: its state as the store holds it), or fails with {@link Refused}. While
+     * it waits for another process to let the session go it asks {@code waiting} before each try,
+     * and gives up once the client has left (so a session is not taken for a connection that is gone).
      */
-    CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq);
+    CompletableFuture<Claim> claim(byte[] token, byte[] newToken, long receivedSeq, java.util.function.BooleanSupplier waiting);
 
     /** A session rebuilt from {@code image} on this server (after {@link #claim}); it is now its owner. */
     void adopted(Session session, Image image);

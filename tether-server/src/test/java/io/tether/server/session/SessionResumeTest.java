@@ -145,8 +145,10 @@ class SessionResumeTest {
         c2.reset();
         await().atMost(Duration.ofSeconds(5)).until(() -> presence.has("offline " + s.id() + " expired"));
         assertThat(presence.ends.get(s.id()).detail()).contains("no resume within 400 ms");
-        try (FrameSocket late = connect(current, 0)) {
-            assertThat(((Frame.Close) late.refusal).code()).isEqualTo(EndReason.RESUME_REFUSED_CODE);
+        try (FrameSocket late = connect(current, 0)) { // an expired session is told apart from an unknown token
+            Frame.Close close = (Frame.Close) late.refusal;
+            assertThat(close.code()).isEqualTo(EndReason.UNRECOVERABLE_CODE);
+            assertThat(close.reason()).isEqualTo("resume refused: the session cannot be recovered: it ended (expired)");
         }
         assertThat(server.sessions().count()).isZero();
         assertThat(presence.count("offline")).isEqualTo(1);

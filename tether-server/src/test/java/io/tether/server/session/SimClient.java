@@ -203,7 +203,7 @@ final class SimClient {
             Channel old = ch;
             ch = null;
             old.close();
-            if (c.code() == EndReason.RESUME_REFUSED_CODE) {
+            if (c.code() == EndReason.RESUME_REFUSED_CODE || c.code() == EndReason.UNRECOVERABLE_CODE) {
                 stats.refused.incrementAndGet();
                 phase = Phase.WAITING;
                 loop.schedule(() -> connect(false), 100, TimeUnit.MILLISECONDS);
