@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,7 +84,10 @@ class CrossNodeResumeTest {
                 assertThat(rig.nodeOfPort(c.connectedPorts().get(0))).as("first node of " + c.user).isEqualTo(home.get(c));
             }
             List<ResumeClient> onVictim = clients.stream().filter(c -> home.get(c).equals(victim)).toList();
-            List<ResumeClient> elsewhere = clients.stream().filter(c -> !home.get(c).equals(victim)).toList();
+            // Which of C's clients were still on C when it died: a node this loaded (1 event loop,
+            // a synchronous Redis write per message) can fall silent for longer than a client's ping
+            // timeout, and such a client moves off it before the kill (a live hand-over).
+            Set<ResumeClient> onVictimAtKill = ConcurrentHashMap.newKeySet();
 
             AtomicInteger round = new AtomicInteger();
             List<String> clusterSendErrors = new CopyOnWriteArrayList<>();
@@ -119,8 +123,12 @@ class CrossNodeResumeTest {
                     dying.kill();
                     // After the process is gone no acknowledgement can come from it: what is still
                     // open now is what C may not have handed to Redis.
+                    int victimPort = dying.port();
                     for (ResumeClient x : clients) {
                         unackedAtKill.put(x.user, x.unacknowledged().stream().map(String::valueOf).collect(Collectors.toSet()));
+                        if (home.get(x).equals(victim) && (x.connectedPort() == victimPort || x.connectedPort() < 0)) {
+                            onVictimAtKill.add(x);
+                        }
                     }
                     tick.addAndGet(CLIENTS - 1);
                     round.set(n);
@@ -138,16 +146,29 @@ class CrossNodeResumeTest {
                 killedAt = killedAtRef.get();
                 assertThat(dying.alive()).isFalse();
 
-                await("every client of " + victim + " resumed on a survivor").atMost(RESUME_BOUND.plus(Duration.ofSeconds(30)))
-                        .pollInterval(Duration.ofMillis(20))
-                        .until(() -> onVictim.stream().allMatch(c -> c.resumedAt().stream().anyMatch(t -> t > killedAt)));
-                long lastResume = onVictim.stream().mapToLong(c -> c.resumedAt().stream().filter(t -> t > killedAt).findFirst()
+                try {
+                    await("every client of " + victim + " resumed on a survivor").atMost(RESUME_BOUND.plus(Duration.ofSeconds(30)))
+                            .pollInterval(Duration.ofMillis(20))
+                            .until(() -> onVictimAtKill.stream().allMatch(c -> c.resumedAt().stream().anyMatch(t -> t > killedAt)));
+                } catch (ConditionTimeoutException e) {
+                    List<ResumeClient> stuck = onVictimAtKill.stream().filter(c -> c.resumedAt().stream().noneMatch(t -> t > killedAt))
+                            .toList();
+                    throw new AssertionError(stuck.size() + " of " + onVictimAtKill.size() + " clients on " + victim
+                            + " not resumed; the first, with their new sessions and last state changes:\n"
+                            + stuck.stream().limit(5).map(c -> c.user + " (" + c.client().state() + ", new sessions "
+                                    + c.newSessions() + ", last number received " + c.lastNumber() + ", unacknowledged "
+                                    + c.unacknowledged().size() + "): "
+                                    + c.changes().subList(Math.max(0, c.changes().size() - 4), c.changes().size()))
+                                    .collect(Collectors.joining("\n")), e);
+                }
+                long lastResume = onVictimAtKill.stream().mapToLong(c -> c.resumedAt().stream().filter(t -> t > killedAt).findFirst()
                         .orElseThrow()).max().orElseThrow();
                 Duration took = Duration.ofNanos(lastResume - killedAt);
                 System.out.printf("SIGKILL %s -> all %d of its clients resumed on a survivor: %d ms (bound lease %d + tick %d "
-                        + "+ heartbeat %d + ping timeout %d + tolerance %d = %d ms)%n", victim, onVictim.size(), took.toMillis(),
+                        + "+ heartbeat %d + ping timeout %d + tolerance %d = %d ms); %d of its %d clients had left it before the kill%n",
+                        victim, onVictimAtKill.size(), took.toMillis(),
                         LEASE.toMillis(), TICK.toMillis(), ResumeClient.HEARTBEAT.toMillis(), ResumeClient.PING_TIMEOUT.toMillis(),
-                        TOLERANCE.toMillis(), RESUME_BOUND.toMillis());
+                        TOLERANCE.toMillis(), RESUME_BOUND.toMillis(), onVictim.size() - onVictimAtKill.size(), onVictim.size());
                 assertThat(took).isLessThanOrEqualTo(RESUME_BOUND);
 
                 await("the whole stream sent").atMost(Duration.ofSeconds(120)).until(() -> round.get() >= MESSAGES);
@@ -179,7 +200,6 @@ class CrossNodeResumeTest {
                     dupClients += dups > 0 ? 1 : 0;
                 } else {
                     assertThat(dups).as("repeats of " + c.user + ", a client of a node that lived").isZero();
-                    assertThat(c.resumedAt()).as("resumes of " + c.user).isEmpty();
                 }
             }
             for (ResumeClient c : clients) {
@@ -193,7 +213,6 @@ class CrossNodeResumeTest {
                     + "%d messages of %s's clients were unacknowledged at the kill); cluster offline events for %s's sessions "
                     + "seen by the survivors: %d%n", CLIENTS, onVictim.size(), victim, MESSAGES, dupTotal, dupClients, unackedTotal,
                     victim, victim, victimOffline);
-            assertThat(elsewhere).isNotEmpty();
             survivors.forEach(id -> assertThat(rig.node(id).events("ERR")).as("errors on " + id).isEmpty());
         }
     }
