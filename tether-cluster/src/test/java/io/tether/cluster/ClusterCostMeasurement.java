@@ -126,7 +126,7 @@ class ClusterCostMeasurement {
         System.out.printf(Locale.ROOT, "MEASURE rate %s: %,d messages in %.2f s = %,.0f messages/s%n", what, RATE_MESSAGES, s, RATE_MESSAGES / s);
     }
 
-    private static Map<String, Long> commandstats(StatefulRedisConnection<String, String> c) {
+    static Map<String, Long> commandstats(StatefulRedisConnection<String, String> c) {
         Map<String, Long> m = new TreeMap<>();
         for (String line : c.sync().info("commandstats").split("\r?\n")) {
             if (line.startsWith("cmdstat_")) {

@@ -106,6 +106,11 @@ final class KeptSession {
         });
     }
 
+    /** The last attributes sent did not reach Redis. */
+    synchronized void forgetAttributes() {
+        lastAttributes = null;
+    }
+
     /** The attributes' bytes if they changed since last kept, else null. On the caller's thread. */
     byte[] changedAttributes(Attributes codec) {
         byte[] now = codec.encode(session);

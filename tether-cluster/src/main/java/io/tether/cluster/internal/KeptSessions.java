@@ -77,6 +77,14 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     @Override
     public void start(Host h) {
         host = h;
+        loadScripts();
+    }
+
+    /** The per-message scripts run by SHA-1 ({@link Scripts#runByShaAsync}): at join, and whenever the node registers again. */
+    void loadScripts() {
+        for (Scripts s : List.of(Scripts.RAPPEND, Scripts.RCOMMIT, Scripts.RACK)) {
+            s.load(link.sync());
+        }
     }
 
     /** True when {@code s} is kept here: a routed user message reaches it through Redis, not the inbox. */
@@ -194,7 +202,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         if (k == null) {
             return false;
         }
-        Scripts.RAPPEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+        Scripts.RAPPEND.<Long>runByShaAsync(link.async(), keys, ScriptOutputType.INTEGER,
                 List.of(b(k.gid), payload, b(maxMessages), b(maxBytes), b(node))).whenComplete((seq, e) -> {
                     if (e != null) {
                         // Never a silent gap: the client learns the session ended, and starts afresh.
@@ -220,14 +228,18 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         if (attrs != null) {
             args.add(attrs);
         }
-        return Scripts.RCOMMIT.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER, args).thenApply(r -> r == 1L);
+        return Scripts.RCOMMIT.<Long>runByShaAsync(link.async(), keys, ScriptOutputType.INTEGER, args).whenComplete((r, e) -> {
+            if (e != null && attrs != null) {
+                k.forgetAttributes(); // not kept: send them again with the next receipt
+            }
+        }).thenApply(r -> r == 1L);
     }
 
     @Override
     public void acked(Session s, long seq) {
         KeptSession k = bySession.get(s);
         if (k != null) {
-            Scripts.RACK.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(k.gid), b(seq)));
+            Scripts.RACK.runByShaAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(k.gid), b(seq)));
         }
     }
 

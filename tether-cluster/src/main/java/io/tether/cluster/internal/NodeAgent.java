@@ -350,6 +350,10 @@ public final class NodeAgent implements PresenceListener {
             log.info("cluster node {} registered with {} sessions ({} announced online, {} offline)", node,
                     snapshot.size(), counts.get(0), counts.get(1));
         }
+        KeptSessions k = kept;
+        if (k != null) {
+            k.loadScripts(); // Redis may have restarted, and lost its script cache
+        }
         dirty = false;
         fresh = false;
         lastOkNanos = nanoClock.getAsLong();

@@ -1,5 +1,6 @@
 package io.tether.cluster.internal;
 
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -37,9 +38,15 @@ final class Scripts {
     static final Scripts RSWEEP = new Scripts("rsweep");
 
     private final byte[] source;
+    private final String sha;
 
     private Scripts(String name) {
         this.source = (load("common") + "\n" + load(name)).getBytes(StandardCharsets.UTF_8);
+        try {
+            this.sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(source));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String load(String name) {
@@ -60,6 +67,27 @@ final class Scripts {
     <T> CompletableFuture<T> runAsync(RedisClusterAsyncCommands<String, byte[]> c, Keys keys, ScriptOutputType type,
             List<byte[]> args) {
         return c.<T>eval(source, type, new String[] {keys.nodes()}, argv(keys, args)).toCompletableFuture();
+    }
+
+    /**
+     * As {@link #runAsync}, by the script's SHA-1 (EVALSHA: the body is neither sent nor hashed
+     * each time; {@link #load} puts it in Redis first). Never falls back to EVAL: a retry could
+     * run after a later call and change their order, so when Redis lost its scripts (a restart)
+     * the call fails, and the script is loaded again for the calls after it.
+     */
+    <T> CompletableFuture<T> runByShaAsync(RedisClusterAsyncCommands<String, byte[]> c, Keys keys, ScriptOutputType type,
+            List<byte[]> args) {
+        return c.<T>evalsha(sha, type, new String[] {keys.nodes()}, argv(keys, args)).toCompletableFuture()
+                .whenComplete((r, e) -> {
+                    if (e != null && (e instanceof RedisNoScriptException || e.getCause() instanceof RedisNoScriptException)) {
+                        c.scriptLoad(source);
+                    }
+                });
+    }
+
+    /** Puts the script in Redis's script cache, for {@link #runByShaAsync}. */
+    void load(RedisClusterCommands<String, byte[]> c) {
+        c.scriptLoad(source);
     }
 
     private static byte[][] argv(Keys keys, List<byte[]> args) {
