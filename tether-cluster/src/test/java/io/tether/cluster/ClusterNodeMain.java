@@ -62,11 +62,12 @@ public final class ClusterNodeMain implements AutoCloseable {
         cluster.close();
     }
 
-    /** args: redis URI, node id, lease in ms. */
-    public static void main(String[] args) throws Exception {
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        ClusterNodeMain node = new ClusterNodeMain(args[0], args[1], Duration.ofMillis(Long.parseLong(args[2])));
-        node.cluster.addListener(new ClusterPresenceListener() {
+    /**
+     * Prints every cluster presence event to {@code out}: {@code EV online <node> <sid> <user>},
+     * {@code EV offline <node> <sid> <user> <reason> <claimer>} (the reason with '_' for ' ').
+     */
+    static ClusterPresenceListener eventPrinter(PrintStream out) {
+        return new ClusterPresenceListener() {
             @Override
             public void onOnline(ClusterMember m) {
                 out.println("EV online " + m.node() + " " + m.sessionId() + " " + m.userId());
@@ -77,7 +78,14 @@ public final class ClusterNodeMain implements AutoCloseable {
                 out.println("EV offline " + m.node() + " " + m.sessionId() + " " + m.userId() + " " + reason.replace(' ', '_')
                         + " " + claimedBy);
             }
-        });
+        };
+    }
+
+    /** args: redis URI, node id, lease in ms. */
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        ClusterNodeMain node = new ClusterNodeMain(args[0], args[1], Duration.ofMillis(Long.parseLong(args[2])));
+        node.cluster.addListener(eventPrinter(out));
         out.println("READY " + node.port());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
