@@ -140,6 +140,39 @@ class ResumeExpiryTest {
     }
 
     /** The server's own offline events for {@code user} on {@code node}: "PRES offline s1 xa expired". */
+    /**
+     * Redis restarted empty (no persistence): every kept session is gone with its data. A resume
+     * with a token made before is answered 1106, not 1104: the token carries the cluster's epoch,
+     * and the nodes saw the epoch change when they registered again.
+     */
+    @Test
+    void aResumeAfterRedisLostItsDataGets1106() {
+        try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, Duration.ofSeconds(30), 1024)) {
+            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
+            assertThat(first.welcome).isNotNull();
+            byte[] token = first.welcome.resumeToken();
+            first.sendAcked(1, "login xr");
+            await("xr online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xr").containsKey("A"));
+            first.reset();
+
+            rig.redis.stopProcess(); // comes back empty: no persistence
+            rig.redis.startProcess();
+            await("both nodes registered again").atMost(LEASE.plus(TICK).plus(Duration.ofSeconds(10))).ignoreExceptions()
+                    .until(() -> rig.status().nodes().size() == 2);
+
+            RawFrameClient late = RawFrameClient.hello(rig.node("B").port(), token, 0);
+            assertThat(late.refusalCode()).as("answer to a resume after Redis lost the data: " + late.refusal)
+                    .isEqualTo(EndReason.UNRECOVERABLE_CODE);
+            assertThat(late.refusal.toString()).contains("Redis lost its data");
+            late.close();
+            byte[] random = new byte[16]; // a token never issued is still just unknown
+            new java.util.Random(7).nextBytes(random);
+            RawFrameClient unknown = RawFrameClient.hello(rig.node("B").port(), random, 0);
+            assertThat(unknown.refusalCode()).as("a token never issued: " + unknown.refusal).isEqualTo(EndReason.RESUME_REFUSED_CODE);
+            unknown.close();
+        }
+    }
+
     private static List<String> offline(NodeProcess node, String user) {
         return node.events("PRES offline ").stream().filter(l -> l.split(" ")[3].equals(user)).toList();
     }

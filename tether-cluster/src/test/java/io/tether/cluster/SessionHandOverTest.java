@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.tether.client.ClientConfig;
 import io.tether.client.Protocol;
 import io.tether.client.TetherClient;
+import io.tether.cluster.fixture.BlipProxy;
 import io.tether.server.Connection;
 import io.tether.server.Framing;
 import io.tether.server.Message;
@@ -18,12 +19,6 @@ import io.tether.server.session.Session;
 import io.tether.server.session.SessionEnd;
 import io.tether.testkit.Requires;
 import io.tether.testkit.process.RedisServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,11 +116,11 @@ class SessionHandOverTest {
     void aClientBackOnAnotherNodeGetsItsSessionThereWithNothingLostOrRepeated() throws Exception {
         Node a = new Node("A");
         Node b = new Node("B");
-        Relay relay = new Relay(a.port());
+        BlipProxy relay = new BlipProxy("A", a.port());
         open.add(relay);
         List<String> got = new CopyOnWriteArrayList<>();
         TetherClient client = TetherClient.builder().config(ClientConfig.builder()
-                        .endpoint("127.0.0.1:" + relay.port()).endpoint("127.0.0.1:" + b.port())
+                        .endpoint(relay.endpoint()).endpoint("127.0.0.1:" + b.port())
                         .protocol(Protocol.FRAME).resume(true)
                         .heartbeatInterval(Duration.ofMillis(300)).pingTimeout(Duration.ofMillis(600)).build())
                 .handler((c, m) -> got.add(new String(m, java.nio.charset.StandardCharsets.UTF_8))).build();
@@ -142,6 +137,7 @@ class SessionHandOverTest {
         await().until(() -> got.size() == 50 && a.received.size() == 50);
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
 
+        relay.refuse(true);
         relay.cut(); // a blip: the client moves on to B, which takes the session from A
         for (int i = 51; i <= 100; i++) {
             sent.add(client.send("c" + i));
@@ -164,67 +160,5 @@ class SessionHandOverTest {
         assertThat(a.events).containsExactly("online", "offline " + EndReason.MOVED);
         assertThat(b.events).containsExactly("resumed ada 41 Ada");
         await().until(() -> b.cluster.nodesOf("ada").keySet().equals(java.util.Set.of("B")));
-    }
-
-    /** A TCP relay to one port whose connections the test can cut with a reset. */
-    static final class Relay implements AutoCloseable {
-        private final ServerSocket listener = new ServerSocket();
-        private final List<Socket> live = new CopyOnWriteArrayList<>();
-
-        Relay(int target) throws IOException {
-            listener.bind(new InetSocketAddress("127.0.0.1", 0));
-            Thread t = new Thread(() -> {
-                while (!listener.isClosed()) {
-                    try {
-                        Socket in = listener.accept();
-                        Socket out = new Socket("127.0.0.1", target);
-                        live.add(in);
-                        live.add(out);
-                        pipe(in, out);
-                        pipe(out, in);
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "relay");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int port() {
-            return listener.getLocalPort();
-        }
-
-        private static void pipe(Socket from, Socket to) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[8192];
-                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-                    int n;
-                    while ((n = i.read(buf)) > 0) {
-                        o.write(buf, 0, n);
-                    }
-                } catch (IOException e) {
-                    // cut
-                }
-            }, "relay-pipe");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        /** Resets every relayed connection, and refuses new ones from now on. */
-        void cut() throws IOException {
-            listener.close();
-            for (Socket s : live) {
-                if (!s.isClosed()) {
-                    s.setSoLinger(true, 0);
-                    s.close();
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            cut();
-        }
     }
 }

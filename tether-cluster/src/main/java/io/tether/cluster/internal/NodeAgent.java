@@ -392,9 +392,9 @@ public final class NodeAgent implements PresenceListener {
     private void claim() {
         List<?> out = Scripts.CLAIM.run(link.sync(), keys, ScriptOutputType.MULTI,
                 List.of(Scripts.b(node), Scripts.b(tombstoneMs), Scripts.b(STREAM_MAXLEN), Scripts.b(windowMs)));
-        for (int i = 0; i + 1 < out.size(); i += 2) {
-            log.warn("cluster node {} claimed dead node {}: {} sessions announced offline (node lost)", node,
-                    Scripts.s(out.get(i)), out.get(i + 1));
+        for (int i = 0; i + 2 < out.size(); i += 3) {
+            log.warn("cluster node {} claimed dead node {}: {} sessions announced offline (node lost), {} kept sessions wait "
+                    + "for their clients", node, Scripts.s(out.get(i)), out.get(i + 1), out.get(i + 2));
         }
     }
 
