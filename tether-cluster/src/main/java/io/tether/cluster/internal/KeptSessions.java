@@ -193,16 +193,18 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                                 + maxMessages + " messages, " + maxBytes + " bytes)");
                     } else if (seq > 0) {
                         k.learn(seq, payload);
+                    } else {
+                        s.close(EndReason.LOST, "the session's state in Redis is gone (Redis lost its data?)");
                     }
                 });
         return true;
     }
 
     @Override
-    public CompletableFuture<Boolean> commit(Session s, long inSeq) {
+    public CompletableFuture<Receipt> commit(Session s, long inSeq) {
         KeptSession k = bySession.get(s);
         if (k == null) {
-            return CompletableFuture.completedFuture(false);
+            return CompletableFuture.completedFuture(Receipt.MOVED);
         }
         List<byte[]> args = new ArrayList<>(List.of(b(node), b(k.gid), b(inSeq)));
         byte[] attrs = k.changedAttributes(attributes);
@@ -213,7 +215,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
             if (e != null && attrs != null) {
                 k.forgetAttributes(); // not kept: send them again with the next receipt
             }
-        }).thenApply(r -> r == 1L);
+        }).thenApply(r -> r == 1L ? Receipt.KEPT : r == 0L ? Receipt.MOVED : Receipt.GONE);
     }
 
     @Override

@@ -198,11 +198,13 @@ final class SequencedStream {
             return;
         }
         // The ACK lets the client forget its messages: only once the store holds where we are.
-        store.commit(session, seq).whenComplete((owner, e) -> c.executor().execute(() -> {
+        store.commit(session, seq).whenComplete((receipt, e) -> c.executor().execute(() -> {
             if (e != null) {
                 log.debug("{}: receipt up to {} not stored ({}); the ACK waits for the next one", session, seq, e.toString());
-            } else if (!owner) {
+            } else if (receipt == SessionStore.Receipt.MOVED) {
                 session.end(EndReason.MOVED, "another node owns it now", null);
+            } else if (receipt == SessionStore.Receipt.GONE) {
+                session.end(EndReason.LOST, "the session store no longer holds it (Redis lost its data?)", null);
             } else if (session.conn() == c) {
                 writeAck(c, seq);
             }

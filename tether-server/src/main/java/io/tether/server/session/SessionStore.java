@@ -120,12 +120,18 @@ public interface SessionStore {
      */
     boolean append(Session session, byte[] payload);
 
-    /**
-     * The session received the client's messages up to {@code inSeq}; the future completes true
-     * once the store holds that (then the ACK goes out), false if another process owns the session
-     * now (this one must let it go).
-     */
-    CompletableFuture<Boolean> commit(Session session, long inSeq);
+    /** What a {@link #commit} came to. */
+    enum Receipt {
+        /** The store holds it: the ACK may go out. */
+        KEPT,
+        /** Another process owns the session now: this one lets it go ({@link EndReason#MOVED}). */
+        MOVED,
+        /** The store no longer holds the session (it lost its data): it ends here ({@link EndReason#LOST}). */
+        GONE
+    }
+
+    /** The session received the client's messages up to {@code inSeq}; the ACK waits for the future. */
+    CompletableFuture<Receipt> commit(Session session, long inSeq);
 
     /** The client acknowledged this session's messages up to {@code seq}: the store may drop them. */
     void acked(Session session, long seq);
