@@ -1,6 +1,7 @@
 package io.tether.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tether.client.ConnectionLostException;
@@ -152,6 +153,8 @@ class ResumeExpiryTest {
             assertThat(first.welcome).isNotNull();
             byte[] token = first.welcome.resumeToken();
             first.sendAcked(1, "login xr");
+            RawFrameClient stays = RawFrameClient.hello(rig.node("A").port(), null, 0); // attached through it all
+            stays.sendAcked(1, "login xs");
             await("xr online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xr").containsKey("A"));
             first.reset();
 
@@ -170,6 +173,13 @@ class ResumeExpiryTest {
             RawFrameClient unknown = RawFrameClient.hello(rig.node("B").port(), random, 0);
             assertThat(unknown.refusalCode()).as("a token never issued: " + unknown.refusal).isEqualTo(EndReason.RESUME_REFUSED_CODE);
             unknown.close();
+
+            // The attached session's next receipt finds nothing in Redis: it ends (lost), never acknowledged as kept.
+            assertThatThrownBy(() -> stays.sendAcked(2, "after the restart")).hasMessageContaining("code=1099")
+                    .hasMessageContaining("no longer holds it");
+            await("xs offline on A").atMost(Duration.ofSeconds(10)).until(() -> offline(rig.node("A"), "xs").size() == 1);
+            assertThat(offline(rig.node("A"), "xs")).singleElement().asString().contains("lost");
+            stays.close();
         }
     }
 
