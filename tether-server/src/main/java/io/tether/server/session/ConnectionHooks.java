@@ -100,7 +100,12 @@ final class ConnectionHooks implements SessionLayer {
         if (!image.attributes().isEmpty()) {
             s.attributes().putAll(image.attributes());
         }
-        s.stream().restore(image.inSeq(), image.outAcked(), image.unacked());
+        if (!s.stream().restore(image.inSeq(), image.outAcked(), image.unacked())) {
+            refuse(conn, "the session holds more unacknowledged messages than this server's session_replay_buffer "
+                    + "or session_replay_bytes", EndReason.UNRECOVERABLE_CODE);
+            s.end(EndReason.REPLAY_OVERFLOW, "it arrived with more than this server keeps", null);
+            return;
+        }
         s.resumption().issue(ResumeTokens.key(newToken));
         registry.add(s, conn);
         store.adopted(s, image);

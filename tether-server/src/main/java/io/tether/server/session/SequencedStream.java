@@ -50,22 +50,21 @@ final class SequencedStream {
         if (store != null) {
             return !session.isEnded() && store.append(session, message);
         }
-        synchronized (session) {
-            return accept(outSeq + 1, message);
-        }
+        return accept(0, message);
     }
 
     /**
-     * Keeps message {@code seq} (the next one, or an old one again, which is ignored) and starts
-     * the pump if attached. False once ended or on overflow, which ends the session.
+     * Keeps message {@code seq} (0: the next number; an old one again is ignored) and starts the
+     * pump if attached. False once ended or on overflow, which ends the session.
      */
-    boolean accept(long seq, byte[] message) {
+    boolean accept(long next, byte[] message) {
         SessionConnection pumpOn = null;
         String overflow = null;
         synchronized (session) {
             if (session.state() == State.ENDED) {
                 return false;
             }
+            long seq = next == 0 ? outSeq + 1 : next;
             if (seq <= outSeq) {
                 return true; // the store told us twice
             }
@@ -227,17 +226,19 @@ final class SequencedStream {
 
     /**
      * A session arriving from another process: the counters and unacknowledged messages it had
-     * there. Before the session is reachable, so unlocked.
+     * there. False when they are more than this server's replay bounds hold. Before the session
+     * is reachable, so unlocked.
      */
-    void restore(long in, long acked, List<byte[]> unacked) {
+    boolean restore(long in, long acked, List<byte[]> unacked) {
         inSeq = in;
         outSeq = acked;
         writtenSeq = acked;
         for (byte[] p : unacked) {
             if (!out.add(++outSeq, p)) {
-                throw new IllegalStateException("the stored session holds more than this server's replay bounds");
+                return false;
             }
         }
+        return true;
     }
 
     /** Why {@code length} bytes can never be sent on this stream, or null (the budget is fixed: no lock needed). */
