@@ -1,5 +1,7 @@
 package io.tether.cluster.internal;
 
+import static io.tether.cluster.internal.Scripts.b;
+
 import io.lettuce.core.ScriptOutputType;
 import io.tether.cluster.ClusterConfig;
 import io.tether.server.session.EndReason;
@@ -7,7 +9,6 @@ import io.tether.server.session.PresenceListener;
 import io.tether.server.session.Session;
 import io.tether.server.session.SessionEnd;
 import io.tether.server.session.SessionStore;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -187,14 +188,14 @@ public final class KeptSessions implements SessionStore, PresenceListener {
                 List.of(b(k.gid), payload, b(maxMessages), b(maxBytes), b(node))).whenComplete((seq, e) -> {
                     if (e != null) {
                         // Never a silent gap: the client learns the session ended, and starts afresh.
-                        s.close(EndReason.LOST, "a message could not be kept in Redis: " + e.getMessage());
+                        end(s, EndReason.LOST, "a message could not be kept in Redis: " + e.getMessage());
                     } else if (seq == -2) {
-                        s.close(EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session ("
+                        end(s, EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session ("
                                 + maxMessages + " messages, " + maxBytes + " bytes)");
                     } else if (seq > 0) {
                         k.learn(seq, payload);
                     } else {
-                        s.close(EndReason.LOST, "the session's state in Redis is gone (Redis lost its data?)");
+                        end(s, EndReason.LOST, "the session's state in Redis is gone (Redis lost its data?)");
                     }
                 });
         return true;
@@ -235,7 +236,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         byGid.remove(k.gid, k);
         attributes.forget(s);
         if (end.reason() != EndReason.MOVED) {
-            Scripts.RENDS.runAsync(link.async(), keys, ScriptOutputType.INTEGER,
+            Scripts.REND.runAsync(link.async(), keys, ScriptOutputType.INTEGER,
                     List.of(b(node), b(k.gid), b(end.reason().text()), b(tombMs)));
         }
     }
@@ -284,7 +285,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
             }
             case 'o' -> {
                 if (k != null) {
-                    k.session.close(EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session");
+                    end(k.session, EndReason.REPLAY_OVERFLOW, "more unacknowledged messages than Redis keeps for a session");
                 }
             }
             case 'h' -> thread.execute(() -> handOver(gid, k, arg));
@@ -321,12 +322,12 @@ public final class KeptSessions implements SessionStore, PresenceListener {
 
     // ------------------------------------------------------------------ helpers
 
-    private static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] b(long n) {
-        return Scripts.b(n);
+    /**
+     * Ends {@code s} on the tether-cluster thread, as the node's other closes: never on Lettuce's
+     * I/O thread or the inbox reader, where the offline listeners it calls could stall Redis traffic.
+     */
+    private void end(Session s, EndReason reason, String detail) {
+        thread.execute(() -> s.close(reason, detail));
     }
 
     /** Messages {@code from..to} of a kept session in Redis: seq, payload, seq, payload... */

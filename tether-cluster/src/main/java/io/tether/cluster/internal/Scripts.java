@@ -32,7 +32,7 @@ final class Scripts {
     static final Scripts RAPPEND = new Scripts("rappend");
     static final Scripts RCOMMIT = new Scripts("rcommit");
     static final Scripts RACK = new Scripts("rack");
-    static final Scripts RENDS = new Scripts("rend");
+    static final Scripts REND = new Scripts("rend");
     static final Scripts RMETA = new Scripts("rmeta");
     static final Scripts RRELEASE = new Scripts("rrelease");
     static final Scripts RSWEEP = new Scripts("rsweep");
