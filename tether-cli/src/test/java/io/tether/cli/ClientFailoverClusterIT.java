@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.tether.testkit.Requirements;
 import io.tether.testkit.Requires;
+import io.tether.testkit.process.FreePort;
 import io.tether.testkit.process.Signals;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,23 +30,10 @@ import org.junit.jupiter.api.Test;
 class ClientFailoverClusterIT {
     private final List<Process> processes = new ArrayList<>();
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private Process start(Path log, List<String> cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
         return p;
-    }
-
-    private static List<String> tether(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                Path.of("target", "tether.jar").toString()));
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 
     @AfterEach
@@ -73,25 +60,25 @@ class ClientFailoverClusterIT {
     @Test
     void aLineTypedWhileTheFirstNodeIsFrozenReachesTheSecondExactlyOnce() throws Exception {
         Path dir = Files.createTempDirectory("tether-failover-");
-        int redisPort = freePort();
+        int redisPort = FreePort.pick();
         start(dir.resolve("redis.log"), List.of(Requirements.binary("redis-server").toString(), "--port", String.valueOf(redisPort),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
         awaitListening(redisPort);
         String redis = "redis://127.0.0.1:" + redisPort;
-        int portA = freePort();
-        int portB = freePort();
+        int portA = FreePort.pick();
+        int portB = FreePort.pick();
         Path logA = dir.resolve("a.log");
         Path logB = dir.resolve("b.log");
-        Process a = start(logA, tether("server", "--port", String.valueOf(portA), "--cluster-redis", redis, "--cluster-node-id", "node-a",
+        Process a = start(logA, TetherJar.command("server", "--port", String.valueOf(portA), "--cluster-redis", redis, "--cluster-node-id", "node-a",
                 "--cluster-lease-time", "2s", "--echo", "--log-level", "debug"));
-        start(logB, tether("server", "--port", String.valueOf(portB), "--cluster-redis", redis, "--cluster-node-id", "node-b",
+        start(logB, TetherJar.command("server", "--port", String.valueOf(portB), "--cluster-redis", redis, "--cluster-node-id", "node-b",
                 "--cluster-lease-time", "2s", "--echo", "--log-level", "debug"));
         awaitListening(portA);
         awaitListening(portB);
 
         Path out = dir.resolve("client.out");
         Path err = dir.resolve("client.err");
-        Process client = new ProcessBuilder(tether("client", "127.0.0.1:" + portA, "127.0.0.1:" + portB, "--heartbeat", "1s",
+        Process client = new ProcessBuilder(TetherJar.command("client", "127.0.0.1:" + portA, "127.0.0.1:" + portB, "--heartbeat", "1s",
                 "--ping-timeout", "1s", "--stay")).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         processes.add(client);
         OutputStream stdin = client.getOutputStream();

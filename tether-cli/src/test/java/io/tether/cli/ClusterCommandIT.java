@@ -5,11 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.tether.testkit.Requirements;
 import io.tether.testkit.Requires;
+import io.tether.testkit.process.FreePort;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,23 +28,10 @@ import org.junit.jupiter.api.Test;
 class ClusterCommandIT {
     private final List<Process> processes = new ArrayList<>();
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private Process start(Path log, String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
         return p;
-    }
-
-    private static List<String> tether(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                Path.of("target", "tether.jar").toString()));
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 
     @AfterEach
@@ -61,7 +47,7 @@ class ClusterCommandIT {
     @Test
     void twoNodesRouteAcrossAndStatusListsThem() throws Exception {
         Path dir = Files.createTempDirectory("tether-cluster-cli-");
-        int redisPort = freePort();
+        int redisPort = FreePort.pick();
         start(dir.resolve("redis.log"), Requirements.binary("redis-server").toString(), "--port", String.valueOf(redisPort),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString());
         String redis = "redis://127.0.0.1:" + redisPort;
@@ -72,11 +58,11 @@ class ClusterCommandIT {
                 return false;
             }
         });
-        int portA = freePort();
-        int portB = freePort();
-        start(dir.resolve("a.log"), tether("server", "--port", String.valueOf(portA), "--cluster-redis", redis,
+        int portA = FreePort.pick();
+        int portB = FreePort.pick();
+        start(dir.resolve("a.log"), TetherJar.command("server", "--port", String.valueOf(portA), "--cluster-redis", redis,
                 "--cluster-node-id", "node-a", "--cluster-lease-time", "2s").toArray(String[]::new));
-        start(dir.resolve("b.log"), tether("server", "--port", String.valueOf(portB), "--cluster-redis", redis,
+        start(dir.resolve("b.log"), TetherJar.command("server", "--port", String.valueOf(portB), "--cluster-redis", redis,
                 "--cluster-node-id", "node-b", "--cluster-lease-time", "2s").toArray(String[]::new));
         for (int port : new int[] {portA, portB}) {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
@@ -96,7 +82,7 @@ class ClusterCommandIT {
             String out = status(redis);
             assertThat(out).contains("node-a").contains("node-b").contains("lease left");
         }
-        Process unreachable = new ProcessBuilder(tether("cluster", "status", "--cluster-redis", "redis://127.0.0.1:" + freePort()))
+        Process unreachable = new ProcessBuilder(TetherJar.command("cluster", "status", "--cluster-redis", "redis://127.0.0.1:" + FreePort.pick()))
                 .redirectErrorStream(true).start();
         processes.add(unreachable);
         String text = new String(unreachable.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -106,7 +92,7 @@ class ClusterCommandIT {
     }
 
     private String status(String redis) throws Exception {
-        Process p = new ProcessBuilder(tether("cluster", "status", "--cluster-redis", redis)).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(TetherJar.command("cluster", "status", "--cluster-redis", redis)).redirectErrorStream(true).start();
         processes.add(p);
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(30, TimeUnit.SECONDS);
