@@ -183,6 +183,38 @@ class ResumeExpiryTest {
         }
     }
 
+    /**
+     * A resume the node cannot decide now (Redis hung) is deferred, not refused: CLOSE 1099 before
+     * WELCOME, which a client does not take for the end of its session; the same token resumes once
+     * Redis answers again.
+     */
+    @Test
+    void aResumeWhileRedisHangsIsDeferredAndTheSameTokenResumesLater() {
+        try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, Duration.ofSeconds(30), 1024)) {
+            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
+            byte[] token = first.welcome.resumeToken();
+            first.sendAcked(1, "login xd");
+            await("xd online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xd").containsKey("A"));
+            first.reset();
+
+            rig.redis.pause();
+            RawFrameClient deferred;
+            try {
+                deferred = RawFrameClient.hello(rig.node("B").port(), token, 0);
+            } finally {
+                rig.redis.resume();
+            }
+            assertThat(deferred.refusalCode()).as("answer while Redis hangs: " + deferred.refusal).isEqualTo(1099);
+            assertThat(deferred.refusal.toString()).contains("resume deferred");
+            deferred.close();
+
+            RawFrameClient again = RawFrameClient.hello(rig.node("B").port(), token, 0);
+            assertThat(again.welcome).as("the same token, Redis back: " + again.refusal).isNotNull();
+            assertThat(again.welcome.resumed()).isTrue();
+            again.close();
+        }
+    }
+
     private static List<String> offline(NodeProcess node, String user) {
         return node.events("PRES offline ").stream().filter(l -> l.split(" ")[3].equals(user)).toList();
     }

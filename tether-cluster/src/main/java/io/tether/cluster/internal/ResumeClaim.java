@@ -72,8 +72,8 @@ final class ResumeClaim {
                         + Scripts.s(r.get(1)), true));
                 case "wait" -> {
                     if (System.nanoTime() - deadline > 0) {
-                        result.completeExceptionally(new Refused("the node holding the session did not hand it over in "
-                                + kept.claimPatienceMs() + " ms", false));
+                        result.completeExceptionally(new java.util.concurrent.TimeoutException("the node holding the session "
+                                + "did not hand it over in " + kept.claimPatienceMs() + " ms"));
                     } else {
                         kept.thread().schedule(() -> attempt(Math.min(200, retryMs * 2), false), retryMs, TimeUnit.MILLISECONDS);
                     }

@@ -76,9 +76,14 @@ final class ConnectionHooks implements SessionLayer {
             }
             if (e != null) {
                 Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-                boolean gone = cause instanceof SessionStore.Refused r && r.unrecoverable();
-                refuse(conn, cause instanceof SessionStore.Refused ? cause.getMessage() : "session store failed: " + cause,
-                        gone ? EndReason.UNRECOVERABLE_CODE : EndReason.RESUME_REFUSED_CODE);
+                if (cause instanceof SessionStore.Refused r) {
+                    refuse(conn, r.getMessage(), r.unrecoverable() ? EndReason.UNRECOVERABLE_CODE : EndReason.RESUME_REFUSED_CODE);
+                } else {
+                    // The store could not say (Redis unreachable, the old owner slow): the session is
+                    // untouched, and a code that does not end it lets the client try again later.
+                    log.info("{} resume deferred: {}", conn, cause.toString());
+                    conn.close(CloseReason.ERROR, "resume deferred: " + cause.getMessage(), 0);
+                }
             } else if (claim.local()) {
                 resumeHere(conn, hello, plain, (SessionImpl) claim.session(), newToken);
             } else {

@@ -105,7 +105,9 @@ public interface SessionStore {
      * A HELLO with {@code token} arrived at this server, from a client that received the session's
      * messages up to {@code receivedSeq}: resolves it, rotating it to {@code newToken}. Completes with
      * {@link Claim#local}, or an {@link Image} of a session taken over from another process (alive:
-     * it released it; dead: its state as the store holds it), or fails with {@link Refused}. While
+     * it released it; dead: its state as the store holds it), or fails with {@link Refused}, or
+     * with another exception when it cannot tell now (the client is closed with a code that keeps
+     * its session, and tries again). While
      * it waits for another process to let the session go it asks {@code waiting} before each try,
      * and gives up once the client has left (so a session is not taken for a connection that is gone).
      */
