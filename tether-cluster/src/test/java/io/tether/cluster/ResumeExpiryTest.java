@@ -215,6 +215,33 @@ class ResumeExpiryTest {
         }
     }
 
+    /**
+     * A kept session whose node was killed and whose client never came back within the window goes
+     * offline once, `node lost`, announced by the survivor (not at the claim: it waited for its
+     * client); a resume after that gets 1106.
+     */
+    @Test
+    void aKeptSessionOfADeadNodeWhoseClientDoesNotComeBackGoesOfflineOnceAfterTheWindow() {
+        try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, SHORT_WINDOW, 1024)) {
+            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
+            byte[] token = first.welcome.resumeToken();
+            first.sendAcked(1, "login xk");
+            await("xk online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xk").containsKey("A"));
+            rig.node("A").kill();
+            first.reset();
+            NodeProcess b = rig.node("B");
+            // The claim (lease + tick after the kill) leaves it waiting; the window after that ends it.
+            await("xk offline, seen on B").atMost(LEASE.plus(TICK).plus(SHORT_WINDOW).plus(TICK).plus(TOLERANCE))
+                    .until(() -> !clusterOffline(b, "xk").isEmpty());
+            await().pollDelay(LEASE.plus(TICK)).atMost(LEASE.multipliedBy(3)).until(() -> true);
+            assertThat(clusterOffline(b, "xk")).singleElement().satisfies(l -> assertThat(l.split(" ")[5]).isEqualTo("node_lost"));
+            RawFrameClient late = RawFrameClient.hello(b.port(), token, 0);
+            assertThat(late.refusalCode()).as("a resume after that: " + late.refusal).isEqualTo(EndReason.UNRECOVERABLE_CODE);
+            assertThat(late.refusal.toString()).contains("node lost");
+            late.close();
+        }
+    }
+
     private static List<String> offline(NodeProcess node, String user) {
         return node.events("PRES offline ").stream().filter(l -> l.split(" ")[3].equals(user)).toList();
     }

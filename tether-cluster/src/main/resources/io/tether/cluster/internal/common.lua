@@ -118,3 +118,15 @@ local function forget(gid, why, tomb)
   redis.call('ZREM', P .. 'orphans', gid)
   redis.call('DEL', R, mkey(gid))
 end
+-- A session between nodes whose window passed (or that overflowed there): offline once, with why
+-- (its node died: 'node lost'; it was let go: 'expired'), then forgotten. Returns why, in words.
+local function orphan_gone(gid, by, maxlen, tomb)
+  local h = redis.call('HMGET', rkey(gid), 'u', 's', 'lo', 'dead', 'ov')
+  local why = h[5] and 'replay overflow' or h[4] and 'node lost' or 'expired'
+  if h[1] and h[1] ~= '' then
+    event(maxlen, 'offline', h[3] or '', h[2] or '', h[1], why, h[4] or by)
+  end
+  local text = why .. (h[5] and ': more unacknowledged messages than kept' or ': no resume within the window')
+  forget(gid, text, tomb)
+  return text
+end

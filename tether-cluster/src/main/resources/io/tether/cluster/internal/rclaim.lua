@@ -44,9 +44,7 @@ if h[1] ~= '' and h[1] ~= node then
 elseif h[1] == '' then
   local exp = redis.call('ZSCORE', P .. 'orphans', gid)
   if exp and tonumber(exp) < t then
-    if h[3] ~= '' then event(maxlen, 'offline', h[9] or '', h[2], h[3], 'expired', node) end
-    forget(gid, 'expired: no resume within the window', tomb)
-    return {'gone', 'expired: no resume within the window'}
+    return {'gone', orphan_gone(gid, node, maxlen, tomb)}
   end
 end
 local k, n = tonumber(h[8]), tonumber(h[7])
