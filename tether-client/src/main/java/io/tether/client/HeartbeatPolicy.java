@@ -1,5 +1,6 @@
 package io.tether.client;
 
+import io.tether.client.internal.PingGap;
 import io.tether.core.protocol.Frame;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -62,9 +63,7 @@ final class HeartbeatPolicy {
             hb = Math.min(hb, idle / 2);
         }
         long min = w == null ? 0 : TimeUnit.MILLISECONDS.toNanos(w.minPingIntervalMillis());
-        if (min > 0) {
-            hb = Math.max(hb, min + Math.max(min / 10, TimeUnit.MILLISECONDS.toNanos(10)));
-        }
+        hb = Math.max(hb, PingGap.nanos(min));
         hb = Math.max(hb, floorNanos);
         if (idle > 0 && hb >= idle) {
             log.warn("heartbeat {} ms cannot keep up with the server's idle timeout {} ms (minimum ping interval {} ms);"

@@ -78,8 +78,7 @@ final class HeartbeatHandler extends ChannelInboundHandlerAdapter {
         this.timeoutNanos = conn.config.pingTimeout().toNanos();
         this.watchWrites = welcome != null && welcome.idleTimeoutMillis() > 0;
         long min = welcome == null ? LINE_MIN_PING_GAP_NANOS : TimeUnit.MILLISECONDS.toNanos(welcome.minPingIntervalMillis());
-        // The margin HeartbeatPolicy adds too: the server measures gaps between arrivals, which jitter.
-        this.minPingGapNanos = min == 0 ? 0 : min + Math.max(min / 10, TimeUnit.MILLISECONDS.toNanos(10));
+        this.minPingGapNanos = PingGap.nanos(min);
         this.started = true;
         rearm(System.nanoTime());
     }
