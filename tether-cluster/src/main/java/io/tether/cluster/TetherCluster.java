@@ -60,8 +60,7 @@ public final class TetherCluster implements AutoCloseable {
         this.kept = config.resume() && windowMs > 0 ? new KeptSessions(link, config, agent, thread, windowMs,
                 server.config().sessionReplayBuffer(), server.config().sessionReplayBytes()) : null;
         agent.kept(kept);
-        this.router = new Router(link, config.keyPrefix(), server.sessions(), agent::replacedElsewhere, kept,
-                server.config().sessionReplayBuffer(), Math.min(server.config().sessionReplayBytes(), config.sessionMaxBytes()));
+        this.router = new Router(link, config.keyPrefix(), server.sessions(), agent::replacedElsewhere, kept);
         this.events = new EventReader(link, config.keyPrefix(), block, config.nodeId(), router::deliver);
         this.queries = new ClusterQueries(link, config.keyPrefix());
     }

@@ -49,6 +49,13 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     private final long leaseMs;
     private final int maxMessages;
     private final long maxBytes;
+    /**
+     * The bounds as the scripts take them, made once: session_replay_buffer, and the smaller of
+     * session_replay_bytes and cluster_session_max_bytes (rappend; send, for a user's kept sessions).
+     */
+    final byte[] maxMessagesArg;
+    final byte[] maxBytesArg;
+    private final byte[] nodeArg;
     private final Attributes attributes;
     private final Map<Session, KeptSession> bySession = new ConcurrentHashMap<>();
     private final Map<String, KeptSession> byGid = new ConcurrentHashMap<>();
@@ -70,6 +77,9 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         this.tombMs = Math.max(60_000, Math.min(3_600_000, 10 * windowMs));
         this.maxMessages = maxMessages;
         this.maxBytes = Math.min(replayBytes, config.sessionMaxBytes());
+        this.maxMessagesArg = b(maxMessages);
+        this.maxBytesArg = b(maxBytes);
+        this.nodeArg = b(node);
         this.attributes = new Attributes(config.attributeCodec(), config.sessionMaxBytes());
     }
 
@@ -110,7 +120,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         bySession.put(s, k);
         byGid.put(k.gid, k);
         return Scripts.RCREATE.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                List.of(b(node), b(k.gid), b(ClusterTokens.hash(token)), b(s.id()), b(ttlMs))).thenAccept(r -> {
+                List.of(nodeArg, b(k.gid), b(ClusterTokens.hash(token)), b(s.id()), b(ttlMs))).thenAccept(r -> {
                     if (r != 1L) {
                         throw new IllegalStateException("node " + node + " holds no lease in Redis");
                     }
@@ -126,7 +136,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
 
     /** One try of the rclaim script (docs in rclaim.lua). */
     CompletableFuture<List<Object>> claimScript(String tok, String newTok, long received, boolean force) {
-        return Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(b(node), b(tok), b(newTok),
+        return Scripts.RCLAIM.<List<Object>>runAsync(link.async(), keys, ScriptOutputType.MULTI, List.of(nodeArg, b(tok), b(newTok),
                 b(received), b(ttlMs), b(tombMs), b(NodeAgent.STREAM_MAXLEN), b(force ? "1" : "0")));
     }
 
@@ -168,7 +178,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         KeptSession k = new KeptSession(gid, s, image.outAcked() + image.unacked().size(), host, this::fetch);
         bySession.put(s, k);
         byGid.put(gid, k);
-        Scripts.RADOPT.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(gid), b(s.id()), b(ttlMs)));
+        Scripts.RADOPT.runAsync(link.async(), keys, ScriptOutputType.INTEGER, List.of(nodeArg, b(gid), b(s.id()), b(ttlMs)));
         agent.adopt(s);
         // A message another node numbered between the claim and now woke nobody here: look once.
         link.async().hget(keys.kept(gid), "n").thenAccept(n -> {
@@ -185,7 +195,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
             return false;
         }
         Scripts.RAPPEND.<Long>runByShaAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                List.of(b(k.gid), payload, b(maxMessages), b(maxBytes), b(node))).whenComplete((seq, e) -> {
+                List.of(b(k.gid), payload, maxMessagesArg, maxBytesArg, nodeArg)).whenComplete((seq, e) -> {
                     if (e != null) {
                         // Never a silent gap: the client learns the session ended, and starts afresh.
                         end(s, EndReason.LOST, "a message could not be kept in Redis: " + e.getMessage());
@@ -207,7 +217,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         if (k == null) {
             return CompletableFuture.completedFuture(Receipt.MOVED);
         }
-        List<byte[]> args = new ArrayList<>(List.of(b(node), b(k.gid), b(inSeq)));
+        List<byte[]> args = new ArrayList<>(List.of(nodeArg, b(k.gid), b(inSeq)));
         byte[] attrs = k.changedAttributes(attributes);
         if (attrs != null) {
             args.add(attrs);
@@ -237,7 +247,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         attributes.forget(s);
         if (end.reason() != EndReason.MOVED) {
             Scripts.REND.runAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                    List.of(b(node), b(k.gid), b(end.reason().text()), b(tombMs)));
+                    List.of(nodeArg, b(k.gid), b(end.reason().text()), b(tombMs)));
         }
     }
 
@@ -268,7 +278,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
         String user = s.userId();
         if (k != null && user != null) {
             Scripts.RMETA.runAsync(link.async(), keys, ScriptOutputType.INTEGER,
-                    List.of(b(node), b(k.gid), b(user), b(String.join("\n", new TreeSet<>(s.groups()))), b(ttlMs)));
+                    List.of(nodeArg, b(k.gid), b(user), b(String.join("\n", new TreeSet<>(s.groups()))), b(ttlMs)));
         }
     }
 
@@ -296,7 +306,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
     private void handOver(String gid, KeptSession k, String to) {
         byte[] attrs = k == null ? null : k.changedAttributes(attributes); // before the end clears them
         long in = k == null ? -1 : host.release(k.session);
-        List<byte[]> args = new ArrayList<>(List.of(b(node), b(gid), b(in), b(windowMs)));
+        List<byte[]> args = new ArrayList<>(List.of(nodeArg, b(gid), b(in), b(windowMs)));
         if (attrs != null) {
             args.add(attrs);
         }
@@ -317,7 +327,7 @@ public final class KeptSessions implements SessionStore, PresenceListener {
 
     /** Orphans whose window passed: offline once, forgotten (each node's lease tick). */
     void sweep() {
-        Scripts.RSWEEP.run(link.sync(), keys, ScriptOutputType.INTEGER, List.of(b(node), b(NodeAgent.STREAM_MAXLEN), b(tombMs)));
+        Scripts.RSWEEP.run(link.sync(), keys, ScriptOutputType.INTEGER, List.of(nodeArg, b(NodeAgent.STREAM_MAXLEN), b(tombMs)));
     }
 
     // ------------------------------------------------------------------ helpers

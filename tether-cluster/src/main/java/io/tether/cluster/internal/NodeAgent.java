@@ -60,8 +60,6 @@ public final class NodeAgent implements PresenceListener {
     private final long windowMs;
     /** The kept sessions (null when cluster_resume is off): their orphans are swept each tick. */
     private volatile KeptSessions kept;
-    /** When the lease was last renewed (System.nanoTime), read by event loops: {@link #leaseFresh}. */
-    private volatile long renewedNanos;
     /** session_duplicate_policy as the scripts spell it: replace, refuse, allow. */
     private final String policy;
     /** Bound sessions of this node by id: the truth Redis is made equal to. */
@@ -77,7 +75,8 @@ public final class NodeAgent implements PresenceListener {
     private final Map<String, String> pendingEnds = new HashMap<>();
     private boolean dirty = true;
     private boolean fresh = true;
-    private long lastOkNanos;
+    /** When the lease was last renewed (nanoTime); written here only, read by event loops too ({@link #leaseFresh}). */
+    private volatile long lastOkNanos;
     private long claimAfterNanos;
     private volatile boolean stopped;
 
@@ -123,7 +122,7 @@ public final class NodeAgent implements PresenceListener {
      * freeze or a long Redis outage, until the next renewal.
      */
     public boolean leaseFresh() {
-        return nanoClock.getAsLong() - renewedNanos < TimeUnit.MILLISECONDS.toNanos(leaseMs) * 5 / 6;
+        return nanoClock.getAsLong() - lastOkNanos < TimeUnit.MILLISECONDS.toNanos(leaseMs) * 5 / 6;
     }
 
     /**
@@ -275,10 +274,7 @@ public final class NodeAgent implements PresenceListener {
                 String r = Scripts.s(Scripts.REFRESH.run(link.sync(), keys, ScriptOutputType.STATUS,
                         List.of(Scripts.b(node), Scripts.b(leaseMs), Scripts.b(ttlMs), Scripts.b(windowMs))));
                 switch (r) {
-                    case "ok" -> {
-                        lastOkNanos = nanoClock.getAsLong();
-                        renewedNanos = lastOkNanos;
-                    }
+                    case "ok" -> lastOkNanos = nanoClock.getAsLong();
                     case "dead" -> {
                         fence("another node declared it dead");
                         return;
@@ -357,7 +353,6 @@ public final class NodeAgent implements PresenceListener {
         dirty = false;
         fresh = false;
         lastOkNanos = nanoClock.getAsLong();
-        renewedNanos = lastOkNanos;
         claimAfterNanos = lastOkNanos + TimeUnit.MILLISECONDS.toNanos(leaseMs);
         return true;
     }

@@ -32,18 +32,13 @@ public final class Router {
     private final BiConsumer<String, String> replaced;
     /** Sessions kept in Redis (null: cluster_resume off): a user message reaches them through Redis. */
     private final KeptSessions kept;
-    private final byte[] bounds0;
-    private final byte[] bounds1;
 
-    public Router(RedisLink link, String keyPrefix, Sessions local, BiConsumer<String, String> replaced, KeptSessions kept,
-            int maxMessages, long maxBytes) {
+    public Router(RedisLink link, String keyPrefix, Sessions local, BiConsumer<String, String> replaced, KeptSessions kept) {
         this.link = link;
         this.keys = new Keys(keyPrefix);
         this.local = local;
         this.replaced = replaced;
         this.kept = kept;
-        this.bounds0 = Scripts.b(maxMessages);
-        this.bounds1 = Scripts.b(maxBytes);
     }
 
     /**
@@ -63,7 +58,8 @@ public final class Router {
         try {
             return Scripts.SEND.<Long>runAsync(link.async(), keys, ScriptOutputType.INTEGER,
                     kept == null ? List.of(Scripts.b(String.valueOf(kind)), t, msg)
-                            : List.of(Scripts.b(String.valueOf(kind)), t, msg, bounds0, bounds1)).handle((nodes, e) -> {
+                            : List.of(Scripts.b(String.valueOf(kind)), t, msg, kept.maxMessagesArg, kept.maxBytesArg))
+                    .handle((nodes, e) -> {
                         if (e == null) {
                             return nodes;
                         }
