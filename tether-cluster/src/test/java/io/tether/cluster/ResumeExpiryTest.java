@@ -42,12 +42,9 @@ class ResumeExpiryTest {
     void aResumeOnAnotherNodeAfterTheWindowGets1106AndTheSessionWentOfflineOnce() {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, SHORT_WINDOW, 1024)) {
             NodeProcess a = rig.node("A");
-            RawFrameClient first = RawFrameClient.hello(a.port(), null, 0);
-            assertThat(first.welcome).as("a new session's WELCOME").isNotNull();
+            RawFrameClient first = rig.rawLogin("A", "xa");
             byte[] token = first.welcome.resumeToken();
             assertThat(token).hasSize(16);
-            first.sendAcked(1, "login xa");
-            await("xa online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xa").containsKey("A"));
 
             first.reset();
             long cutAt = System.nanoTime();
@@ -117,11 +114,8 @@ class ResumeExpiryTest {
         int buffer = 50;
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, Duration.ofSeconds(30), buffer)) {
             NodeProcess a = rig.node("A");
-            RawFrameClient first = RawFrameClient.hello(a.port(), null, 0);
-            assertThat(first.welcome).isNotNull();
+            RawFrameClient first = rig.rawLogin("A", "ov");
             byte[] token = first.welcome.resumeToken();
-            first.sendAcked(1, "login ov");
-            await("ov online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("ov").containsKey("A"));
             first.reset();
             await("ov detached on A").atMost(Duration.ofSeconds(10))
                     .until(() -> a.events("PRES detached ").stream().anyMatch(l -> l.endsWith(" ov")));
@@ -149,13 +143,9 @@ class ResumeExpiryTest {
     @Test
     void aResumeAfterRedisLostItsDataGets1106() {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, Duration.ofSeconds(30), 1024)) {
-            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
-            assertThat(first.welcome).isNotNull();
+            RawFrameClient first = rig.rawLogin("A", "xr");
             byte[] token = first.welcome.resumeToken();
-            first.sendAcked(1, "login xr");
-            RawFrameClient stays = RawFrameClient.hello(rig.node("A").port(), null, 0); // attached through it all
-            stays.sendAcked(1, "login xs");
-            await("xr online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xr").containsKey("A"));
+            RawFrameClient stays = rig.rawLogin("A", "xs"); // attached through it all
             first.reset();
 
             rig.redis.stopProcess(); // comes back empty: no persistence
@@ -191,10 +181,8 @@ class ResumeExpiryTest {
     @Test
     void aResumeWhileRedisHangsIsDeferredAndTheSameTokenResumesLater() {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, Duration.ofSeconds(30), 1024)) {
-            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
+            RawFrameClient first = rig.rawLogin("A", "xd");
             byte[] token = first.welcome.resumeToken();
-            first.sendAcked(1, "login xd");
-            await("xd online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xd").containsKey("A"));
             first.reset();
 
             rig.redis.pause();
@@ -223,10 +211,8 @@ class ResumeExpiryTest {
     @Test
     void aKeptSessionOfADeadNodeWhoseClientDoesNotComeBackGoesOfflineOnceAfterTheWindow() {
         try (ResumeRig rig = ResumeRig.start(List.of("A", "B"), LEASE, SHORT_WINDOW, 1024)) {
-            RawFrameClient first = RawFrameClient.hello(rig.node("A").port(), null, 0);
+            RawFrameClient first = rig.rawLogin("A", "xk");
             byte[] token = first.welcome.resumeToken();
-            first.sendAcked(1, "login xk");
-            await("xk online on A").atMost(Duration.ofSeconds(10)).until(() -> rig.status().nodesOf("xk").containsKey("A"));
             rig.node("A").kill();
             first.reset();
             NodeProcess b = rig.node("B");
